@@ -1,0 +1,179 @@
+/**
+ * `huntpack build`: feeds → IOC model → per-family packs → files, written atomically.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readFeed, type ParsedRecord } from './ingest/index.js';
+import { groupByFamily } from './normalize/group.js';
+import { formatLocation, type Rejected, type Warning } from './model/issue.js';
+import { loadKnowledge, type Knowledge } from './knowledge/load.js';
+import { loadWarninglists } from './knowledge/warninglists.js';
+import { platformSchema } from './knowledge/catalog.js';
+import type { Platform } from './hunt/ir.js';
+import { assemblePack, flagIoc, type PackDocument } from './pack/pack.js';
+import { uniqueSlugs } from './pack/slug.js';
+import { writeAtomically, type FileMap } from './pack/output.js';
+import { renderPackReadme } from './render/markdown/pack-readme.js';
+import { renderIndex } from './render/markdown/index-page.js';
+import { summarizeFamily } from './render/markdown/summary.js';
+import { createAnalyzer, type KqlAnalyzer } from './validate/kusto.js';
+
+/** The bundled sample feed, used when `build` gets no feed. */
+export const SAMPLE_FEED = fileURLToPath(new URL('../samples/threatfox-sample.json', import.meta.url));
+export const SAMPLE_DISPLAY = 'samples/threatfox-sample.json (bundled sample)';
+
+export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+
+export interface BuildOptions {
+  /** Feed files; empty = the bundled sample. */
+  readonly inputs: readonly string[];
+  readonly outDir: string;
+  readonly platforms: readonly Platform[];
+  readonly lookbackDays: number;
+  /** Any rejected record fails the run. */
+  readonly strict: boolean;
+  /** Parse and bind every query with the Kusto parser before writing. */
+  readonly validate: boolean;
+  /** ISO timestamp written into the packs; absent keeps output free of wall-clock time. */
+  readonly now?: string;
+  /** Progress callback (the CLI draws a bar on a terminal). */
+  readonly onProgress?: (done: number, total: number, label: string) => void;
+}
+
+export interface RunRejected {
+  readonly file: string;
+  readonly location: string;
+  readonly value: string;
+  readonly reason: string;
+}
+
+export interface RunDocument {
+  readonly schemaVersion: number;
+  readonly generator: { readonly name: 'huntpack'; readonly version: string };
+  readonly generatedAt?: string;
+  readonly inputs: readonly { readonly file: string; readonly format: string; readonly records: number; readonly accepted: number; readonly rejected: number }[];
+  readonly families: readonly { readonly id: string; readonly name: string; readonly iocs: number; readonly queries: number; readonly dir: string }[];
+  readonly rejected: readonly RunRejected[];
+  readonly warnings: readonly { readonly file: string; readonly location: string; readonly message: string }[];
+}
+
+export interface BuildResult {
+  readonly run: RunDocument;
+  readonly packs: readonly PackDocument[];
+  readonly files: FileMap;
+}
+
+/** Failure of the run after parsing: strict rejections or invalid KQL. Nothing is written. */
+export class BuildError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly details: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'BuildError';
+  }
+}
+
+function toRunRejected(file: string, r: Rejected): RunRejected {
+  return { file, location: formatLocation(r.location), value: r.value, reason: r.reason };
+}
+
+function toRunWarning(file: string, w: Warning) {
+  return { file, location: formatLocation(w.location), message: w.message };
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
+/** Validate every query of the packs; returns `file:line:col: code message` lines for errors. */
+export function validatePackQueries(k: Knowledge, packs: readonly PackDocument[], analyzers?: Map<Platform, KqlAnalyzer>): string[] {
+  const cache = analyzers ?? new Map<Platform, KqlAnalyzer>();
+  const errors: string[] = [];
+  for (const pack of packs) {
+    for (const q of pack.queries) {
+      let analyzer = cache.get(q.platform);
+      if (!analyzer) {
+        analyzer = createAnalyzer(platformSchema(k, q.platform));
+        cache.set(q.platform, analyzer);
+      }
+      for (const d of analyzer.analyze(q.kql)) {
+        if (d.severity === 'error') errors.push(`${pack.family.slug}/${q.file}:${d.line}:${d.column}: ${d.code} ${d.message}`);
+      }
+    }
+  }
+  return errors;
+}
+
+/** Run a build in memory: parse, plan, render, validate. Throws FeedError / BuildError; writes nothing. */
+export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
+  const k = loadKnowledge();
+  const lists = loadWarninglists();
+  const inputs = options.inputs.length ? options.inputs.map((f) => ({ path: f, display: f })) : [{ path: SAMPLE_FEED, display: SAMPLE_DISPLAY }];
+
+  const records: ParsedRecord[] = [];
+  const runInputs: RunDocument['inputs'][number][] = [];
+  const rejected: RunRejected[] = [];
+  const warnings: RunDocument['warnings'][number][] = [];
+  for (const input of inputs) {
+    const feed = await readFeed(input.path, input.display);
+    records.push(...feed.records);
+    runInputs.push({ file: input.display, format: feed.format, records: feed.recordsRead, accepted: feed.records.length, rejected: feed.rejected.length });
+    rejected.push(...feed.rejected.map((r) => toRunRejected(input.display, r)));
+    warnings.push(...feed.warnings.map((w) => toRunWarning(input.display, w)));
+  }
+  if (options.strict && rejected.length > 0) {
+    throw new BuildError(
+      `--strict: ${rejected.length} record${rejected.length === 1 ? ' was' : 's were'} rejected; nothing written`,
+      1,
+      rejected.map((r) => `${r.file}: ${r.location}: ${r.reason}`),
+    );
+  }
+
+  const families = groupByFamily(records);
+  const slugs = uniqueSlugs(families.map((f) => f.family.id));
+  const packs: PackDocument[] = [];
+  const files: FileMap = new Map();
+  families.forEach((fam, index) => {
+    options.onProgress?.(index, families.length, fam.family.name);
+    const slug = slugs.get(fam.family.id)!;
+    const iocs = fam.iocs.map((i) => flagIoc(i, lists));
+    const { doc } = assemblePack(
+      k,
+      { family: fam.family, slug, iocs },
+      { platforms: options.platforms, lookbackDays: options.lookbackDays, version: VERSION, ...(options.now ? { generatedAt: options.now } : {}) },
+      (family, profile, stats, packIocs) => summarizeFamily(k, family, profile, stats, packIocs),
+    );
+    packs.push(doc);
+    files.set(`${slug}/README.md`, renderPackReadme(k, doc));
+    files.set(`${slug}/pack.json`, json(doc));
+    for (const q of doc.queries) files.set(`${slug}/${q.file}`, q.kql);
+  });
+  options.onProgress?.(families.length, families.length, 'done');
+
+  if (options.validate) {
+    const errors = validatePackQueries(k, packs);
+    if (errors.length) throw new BuildError(`${errors.length} generated quer${errors.length === 1 ? 'y does' : 'ies do'} not validate; nothing written`, 4, errors);
+  }
+
+  const run: RunDocument = {
+    schemaVersion: 1,
+    generator: { name: 'huntpack', version: VERSION },
+    ...(options.now ? { generatedAt: options.now } : {}),
+    inputs: runInputs,
+    families: packs.map((p) => ({ id: p.family.id, name: p.family.name, iocs: p.stats.total, queries: p.queries.length, dir: p.family.slug })),
+    rejected,
+    warnings,
+  };
+  files.set('run.json', json(run));
+  files.set('index.md', renderIndex(k, run, packs));
+  return { run, packs, files };
+}
+
+/** Build and write atomically into `options.outDir`. */
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  const result = await buildPacks(options);
+  writeAtomically(options.outDir, result.files);
+  return result;
+}

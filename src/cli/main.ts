@@ -1,0 +1,172 @@
+/**
+ * The huntpack command line. Thin: parses arguments, calls the library, prints one-line errors, sets exit codes.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { relative, resolve } from 'node:path';
+import { build, BuildError, VERSION, type BuildResult } from '../build.js';
+import { FeedError } from '../model/issue.js';
+import { checkOutputTarget, OutputError } from '../pack/output.js';
+import type { Platform } from '../hunt/ir.js';
+
+/** Exit codes (documented in --help and the README). */
+export const EXIT = { ok: 0, input: 1, usage: 2, invalidKql: 4, output: 5, internal: 70 } as const;
+
+const PLATFORM_NAMES: readonly Platform[] = ['sentinel', 'defender'];
+
+function parsePlatforms(value: string): Platform[] {
+  const parts = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const bad = parts.filter((p) => !PLATFORM_NAMES.includes(p as Platform));
+  if (bad.length || parts.length === 0) throw new InvalidArgumentError(`expected a comma list of ${PLATFORM_NAMES.join(', ')}; got "${value}"`);
+  return PLATFORM_NAMES.filter((p) => parts.includes(p));
+}
+
+function parseDays(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 3650) throw new InvalidArgumentError('expected whole days between 1 and 3650');
+  return n;
+}
+
+function parseNow(value: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?))?Z?$/.exec(value.trim());
+  const d = m ? new Date(`${m[1]}T${m[2] ?? '00:00:00'}Z`) : undefined;
+  if (!d || Number.isNaN(d.getTime())) throw new InvalidArgumentError('expected a date such as 2026-05-01 or 2026-05-01T12:00:00Z');
+  return d.toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** A one-line progress bar on stderr, only when stderr is a terminal. */
+function progressBar(enabled: boolean): ((done: number, total: number, label: string) => void) | undefined {
+  if (!enabled) return undefined;
+  const started = Date.now();
+  return (done, total, label) => {
+    if (Date.now() - started < 500 && done < total) return;
+    const width = 24;
+    const filled = total ? Math.round((done / total) * width) : width;
+    const text = `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${label}`.slice(0, (process.stderr.columns ?? 80) - 1);
+    process.stderr.write(text.padEnd((process.stderr.columns ?? 80) - 1));
+    if (done >= total) process.stderr.write('\r' + ' '.repeat((process.stderr.columns ?? 80) - 1) + '\r');
+  };
+}
+
+function printSummary(result: BuildResult, outDir: string): void {
+  const rel = relative(process.cwd(), resolve(outDir));
+  const shown = rel === '' ? '.' : rel.startsWith('..') ? resolve(outDir) : rel;
+  const { run } = result;
+  const iocs = run.families.reduce((n, f) => n + f.iocs, 0);
+  const queries = run.families.reduce((n, f) => n + f.queries, 0);
+  const lines = [
+    `huntpack ${VERSION}: ${run.inputs.map((i) => `${i.file} (${i.format}, ${i.records} records)`).join(', ')}`,
+    `Wrote ${run.families.length} hunt pack${run.families.length === 1 ? '' : 's'} (${iocs} IOCs, ${queries} queries) to ${shown}/`,
+    ...run.families.map((f) => `  ${shown}/${f.dir}/README.md  ${f.name}: ${f.iocs} IOCs, ${f.queries} queries`),
+  ];
+  if (run.rejected.length) {
+    lines.push(`${run.rejected.length} record${run.rejected.length === 1 ? '' : 's'} rejected (details in ${shown}/index.md and run.json):`);
+    for (const r of run.rejected.slice(0, 10)) lines.push(`  ${r.file}: ${r.location}: ${r.reason}`);
+    if (run.rejected.length > 10) lines.push(`  … and ${run.rejected.length - 10} more`);
+  }
+  lines.push(`Start with ${shown}/index.md.`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** Build the commander program (exported for tests). */
+export function createProgram(): Command {
+  const program = new Command();
+  // Before any subcommand is added, so they inherit it: errors come back to main() for our exit codes.
+  program.exitOverride();
+  program
+    .name('huntpack')
+    .description('Turn threat-intelligence feeds (abuse.ch ThreatFox) into per-malware-family hunt packs for Microsoft Sentinel and Defender XDR.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ huntpack build                          # the bundled sample feed → ./huntpacks
+  $ huntpack build feed.json --out packs    # a ThreatFox API response, export JSON, NDJSON, CSV or full-dump zip
+  $ huntpack build recent.csv --platform defender --lookback 14
+
+Exit codes:
+  0  success
+  1  input problem: a file that is no feed, an API error status, truncated JSON, or --strict with rejected records
+  2  usage error (unknown option, bad value)
+  4  a generated query failed Kusto validation (nothing written)
+  5  the output folder could not be written`,
+    );
+
+  program
+    .command('build')
+    .summary('build hunt packs from feeds (default: the bundled sample)')
+    .description(
+      `Read ThreatFox feeds (format detected from content: API JSON, bare array, NDJSON, JSON export, CSV export, full-dump zip),
+normalise and de-duplicate every IOC, group them by malware family and write one hunt pack per family:
+
+  DIR/index.md                          every family, and every rejected record with its reason
+  DIR/run.json                          the same, machine-readable
+  DIR/<family>/README.md                the analyst's pack: summary, IOCs, queries, tables, false positives
+  DIR/<family>/pack.json                the machine-readable pack
+  DIR/<family>/queries/sentinel/*.kql   Microsoft Sentinel queries (TimeGenerated)
+  DIR/<family>/queries/defender/*.kql   Defender XDR advanced hunting queries (Timestamp)
+
+Invalid records are skipped and reported (file, line or record, reason); the rest still builds.
+The same input always gives byte-identical files. Output is written to a temporary folder and renamed into place.`,
+    )
+    .argument('[feeds...]', 'feed files; none = the bundled sample feed')
+    .option('-o, --out <dir>', 'output folder (replaced if it holds an earlier build)', 'huntpacks')
+    .addOption(new Option('-p, --platform <list>', 'platforms to write queries for: sentinel, defender, or both').default(['sentinel', 'defender'], 'sentinel,defender').argParser(parsePlatforms))
+    .addOption(new Option('--lookback <days>', 'how far back each query searches').default(30).argParser(parseDays))
+    .option('--strict', 'fail (exit 1, nothing written) if any record is rejected', false)
+    .option('--no-validate', 'skip parsing every query with the Kusto parser before writing')
+    .addOption(new Option('--now <date>', 'timestamp to record in the packs (default: none, so output stays reproducible)').argParser(parseNow))
+    .option('-q, --quiet', 'print nothing on success', false)
+    .action(async (feeds: string[], opts: { out: string; platform: Platform[]; lookback: number; strict: boolean; validate: boolean; now?: string; quiet: boolean }) => {
+      checkOutputTarget(opts.out);
+      const result = await build({
+        inputs: feeds,
+        outDir: opts.out,
+        platforms: opts.platform,
+        lookbackDays: opts.lookback,
+        strict: opts.strict,
+        validate: opts.validate,
+        ...(opts.now ? { now: opts.now } : {}),
+        onProgress: progressBar(!opts.quiet && process.stderr.isTTY === true && !process.env.CI),
+      });
+      if (!opts.quiet) printSummary(result, opts.out);
+    });
+  return program;
+}
+
+/** Run the CLI; resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (err instanceof FeedError) {
+      process.stderr.write(`huntpack: error: ${err.message}\n`);
+      return EXIT.input;
+    }
+    if (err instanceof BuildError) {
+      process.stderr.write(`huntpack: error: ${err.message}\n`);
+      for (const d of err.details.slice(0, 20)) process.stderr.write(`  ${d}\n`);
+      if (err.details.length > 20) process.stderr.write(`  … and ${err.details.length - 20} more\n`);
+      return err.exitCode;
+    }
+    if (err instanceof OutputError) {
+      process.stderr.write(`huntpack: error: ${err.message}\n`);
+      return EXIT.output;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'ENOSPC' || code === 'EROFS' || code === 'EPERM') {
+      process.stderr.write(`huntpack: error: cannot write output: ${(err as Error).message}\n`);
+      return EXIT.output;
+    }
+    process.stderr.write(`huntpack: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    return EXIT.internal;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The hunt intermediate representation: what a hunt means, independent of how it is written.
+ * The KQL renderer turns a Hunt into text; the local evaluator runs the same Hunt over rows.
+ * Keep the predicate vocabulary small and closed: a new kind needs its KQL rendering, its evaluator
+ * implementation and its test vectors in one change.
+ */
+import type { IocType } from '../model/ioc.js';
+
+/** A network endpoint IOC: canonical IP text (IPv4 dotted, IPv6 RFC 5952) and port. */
+export interface Endpoint {
+  readonly ip: string;
+  readonly port: number;
+}
+
+/** A named, sorted, de-duplicated set of IOC values that predicates refer to. */
+export type ValueSet =
+  | { readonly kind: 'domains'; readonly name: string; readonly values: readonly string[] }
+  | { readonly kind: 'urls'; readonly name: string; readonly values: readonly string[] }
+  | { readonly kind: 'endpoints'; readonly name: string; readonly values: readonly Endpoint[] }
+  | { readonly kind: 'ips'; readonly name: string; readonly values: readonly string[] }
+  /** Lower-case strings compared case-insensitively: hashes, e-mail addresses. */
+  | { readonly kind: 'strings'; readonly name: string; readonly values: readonly string[] };
+
+/**
+ * A predicate. `set` names a ValueSet of the hunt; `values` is an inline literal list (used by exclusions).
+ * Meanings (normative; the evaluator implements exactly these, the KQL renderer their equivalent):
+ * - equals-any: lower(col) is one of the values (case-insensitive equality).
+ * - starts-with-any: lower(col) starts with one of the lower-cased values.
+ * - host-in-domains: host = hostOf(col) (`source: url`) or col itself (`fqdn`), lower-cased, trailing dots removed;
+ *   true iff host == d or host ends with "." + d for some d.
+ * - url-equals-any: urlKey(col) == urlKey(u) for some IOC URL u (see hunt/semantics.ts).
+ * - ip-in: canonical(col) == canonical(ip) for some ip (IPv4 and IPv4-mapped IPv6 are one address).
+ * - ip-port-in: ip-in on ipColumn and int(portColumn) == the IOC's port, for one IOC.
+ * - any: at least one sub-predicate holds. Only expression kinds (equals-any, starts-with-any, ip-in) may be nested.
+ */
+export type Predicate =
+  | { readonly kind: 'equals-any'; readonly column: string; readonly set?: string; readonly values?: readonly string[] }
+  | { readonly kind: 'starts-with-any'; readonly column: string; readonly values: readonly string[] }
+  | { readonly kind: 'host-in-domains'; readonly column: string; readonly source: 'url' | 'fqdn'; readonly set: string }
+  | { readonly kind: 'url-equals-any'; readonly column: string; readonly set: string }
+  | { readonly kind: 'ip-in'; readonly column: string; readonly set: string }
+  | { readonly kind: 'ip-port-in'; readonly ipColumn: string; readonly portColumn: string; readonly set: string }
+  | { readonly kind: 'any'; readonly of: readonly Predicate[] };
+
+/** A false-positive exclusion: rows matching `predicate` are dropped when the exclusion is enabled. */
+export interface Exclusion {
+  readonly id: string;
+  readonly scenario: string;
+  readonly predicate: Predicate;
+}
+
+export type Platform = 'sentinel' | 'defender';
+export type HuntConfidence = 'high' | 'medium' | 'low';
+
+/** One hunt: one table, one platform. */
+export interface Hunt {
+  /** Unique within a pack, kebab-case: `<matrix id>`; the file is `queries/<platform>/<id>.kql`. */
+  readonly id: string;
+  readonly platform: Platform;
+  readonly title: string;
+  readonly description: string;
+  readonly table: string;
+  readonly timeColumn: string;
+  readonly lookbackDays: number;
+  readonly iocTypes: readonly IocType[];
+  readonly confidence: HuntConfidence;
+  readonly connectorId: string;
+  readonly sets: readonly ValueSet[];
+  /** All must hold. */
+  readonly where: readonly Predicate[];
+  /** Rendered commented-out in KQL; applied by the evaluator only when asked. */
+  readonly exclusions: readonly Exclusion[];
+  /** Output columns, before the added `MatchedIoc`. */
+  readonly project: readonly string[];
+}

@@ -1,0 +1,65 @@
+/**
+ * Atomic output: a build writes into a temporary sibling folder and renames it into place, so an interrupted run
+ * never leaves a half-written pack. An existing folder is replaced only if it is empty or an earlier huntpack output.
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+
+export const MARKER_FILE = 'run.json';
+
+export class OutputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputError';
+  }
+}
+
+/** Files to write, keyed by a relative POSIX path inside the output folder. */
+export type FileMap = Map<string, string>;
+
+/** Resolve `rel` inside `root`, refusing anything that would land outside it. */
+export function safeJoin(root: string, rel: string): string {
+  const base = resolve(root);
+  const full = resolve(base, ...rel.split('/'));
+  if (full !== base && !full.startsWith(base + sep)) throw new OutputError(`refusing to write outside the output folder: ${rel}`);
+  return full;
+}
+
+/** Throw if `outDir` exists and may not be replaced (not a folder, or a non-empty folder that no build wrote). */
+export function checkOutputTarget(outDir: string): void {
+  const target = resolve(outDir);
+  if (!existsSync(target)) return;
+  if (!statSync(target).isDirectory()) throw new OutputError(`${outDir} exists and is not a folder`);
+  const entries = readdirSync(target);
+  if (entries.length > 0 && !entries.includes(MARKER_FILE)) {
+    throw new OutputError(`${outDir} is not empty and holds no huntpack ${MARKER_FILE}; refusing to replace it (choose another --out)`);
+  }
+}
+
+/** Write all files into `outDir` atomically. */
+export function writeAtomically(outDir: string, files: FileMap): void {
+  const target = resolve(outDir);
+  checkOutputTarget(outDir);
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = `${target}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    for (const [rel, content] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const path = safeJoin(tmp, rel);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, content);
+    }
+    const old = `${target}.old-${process.pid}`;
+    if (existsSync(target)) renameSync(target, old);
+    renameSync(tmp, target);
+    rmSync(old, { recursive: true, force: true });
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Join path segments of a relative output path. */
+export function rel(...parts: string[]): string {
+  return join(...parts).split(sep).join('/');
+}

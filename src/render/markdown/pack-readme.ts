@@ -1,0 +1,133 @@
+/**
+ * The pack's README.md: the analyst's page. Order: summary, IOC summary, IOC table, hunting queries, Sentinel tables,
+ * false-positive scenarios, then flags, ATT&CK and references. Every feed string is escaped (md.ts).
+ */
+import type { Knowledge } from '../../knowledge/load.js';
+import { QUERY_HEADER_LINES, type PackDocument } from '../../pack/pack.js';
+import { defang } from '../defang.js';
+import { mdCode, mdFence, mdLink, mdTable, mdText, mdTrusted } from './md.js';
+
+/** Queries longer than this are linked rather than inlined in the README. */
+const INLINE_QUERY_MAX_LINES = 80;
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Render a pack README. */
+export function renderPackReadme(k: Knowledge, doc: PackDocument): string {
+  const { family, stats } = doc;
+  const out: string[] = [];
+  const platforms = [...new Set(doc.queries.map((q) => k.dialects[q.platform].label))];
+  out.push(`# ${mdText(family.name)}: hunt pack`);
+  out.push('');
+  out.push(
+    `Family ${mdCode(family.id)} · ${plural(stats.total, 'IOC', 'IOCs')} · ${plural(doc.queries.length, 'hunting query', 'hunting queries')} for ${platforms.map(mdText).join(' and ') || 'no platform'}` +
+      (doc.generatedAt ? ` · generated ${mdText(doc.generatedAt)}` : ''),
+  );
+  out.push('');
+  out.push('## Summary', '', mdText(doc.summary), '');
+
+  out.push('## IOC summary', '');
+  const conf = stats.confidence;
+  out.push(
+    mdTable(
+      ['', ''],
+      [
+        ['Family', `${mdText(family.name)} (${mdCode(family.id)})`],
+        ['Aliases', family.aliases.length ? family.aliases.map(mdText).join(', ') : 'none known'],
+        ...(doc.profile ? [['Kind', mdText(doc.profile.kind)]] : []),
+        ['IOCs', String(stats.total)],
+        ['By type', Object.entries(stats.byType).map(([t, n]) => `${mdText(k.iocTypes[t]!.label)}: ${n}`).join(' · ')],
+        ['By threat type', Object.entries(stats.byThreatType).map(([t, n]) => `${mdText(t)}: ${n}`).join(' · ')],
+        ['First seen', stats.firstSeen ? stats.firstSeen.slice(0, 10) : 'unknown'],
+        ['Last seen', stats.lastSeen ? stats.lastSeen.slice(0, 10) : 'unknown'],
+        ['Confidence', conf ? (conf.min === conf.max ? String(conf.min) : `${conf.min}–${conf.max} (median ${conf.median})`) : 'not given'],
+        ['Flagged', String(stats.flagged)],
+      ],
+    ),
+    '',
+  );
+
+  out.push('## IOCs', '', 'Values are defanged for display (`hxxp`, `[.]`); the queries and `pack.json` hold the real values.', '');
+  out.push(
+    mdTable(
+      ['Type', 'Value', 'Threat type', 'First seen', 'Confidence'],
+      doc.iocs.map((i) => [
+        mdText(k.iocTypes[i.type]!.label) + (i.flags.length ? ` ⚑ ${i.flags.map(mdText).join(', ')}` : ''),
+        mdCode(defang(i)),
+        i.threatType ? mdText(i.threatType) : '–',
+        i.firstSeen.slice(0, 10),
+        i.confidence === null ? '–' : String(i.confidence),
+      ]),
+    ),
+    '',
+  );
+
+  out.push('## Hunting queries', '');
+  if (doc.queries.length === 0) out.push('No IOC of this pack can be hunted in the supported tables (see below).', '');
+  for (const p of ['sentinel', 'defender'] as const) {
+    const qs = doc.queries.filter((q) => q.platform === p);
+    if (!qs.length) continue;
+    out.push(`### ${mdText(k.dialects[p].label)}`, '');
+    for (const q of qs) {
+      out.push(`#### ${mdText(q.title)}`, '');
+      out.push(`Table ${mdCode(q.table)} · connector ${mdCode(q.connectorId)} · hunts ${q.iocTypes.map((t) => mdText(k.iocTypes[t]!.plural)).join(', ')} · confidence ${q.confidence} · lookback ${q.lookbackDays} days · file ${mdLink(q.file, q.file)}`, '');
+      out.push(mdTrusted(q.description), '');
+      const lines = q.kql.split('\n').length;
+      // The file's `//` header repeats the title and description shown above; the README shows the query itself.
+      if (lines <= INLINE_QUERY_MAX_LINES) out.push(mdFence(q.kql.split('\n').slice(QUERY_HEADER_LINES).join('\n'), 'kql'), '');
+      else out.push(`The query is ${lines} lines long; open ${mdLink(q.file, q.file)} to copy it.`, '');
+    }
+  }
+  if (doc.notHunted.length) {
+    out.push('### IOC types not hunted', '');
+    for (const n of doc.notHunted) out.push(`- **${mdTrusted(k.iocTypes[n.type]!.plural)}** (${n.count}): ${mdTrusted(n.reason)}`);
+    out.push('');
+  }
+
+  out.push('## Sentinel tables', '', 'Enable these data connectors so the queries have data to search.', '');
+  out.push(
+    mdTable(
+      ['Table', 'Data connector to enable', 'Note'],
+      doc.tables.map((t) => [mdCode(t.table), `${mdTrusted(t.connector)} (${mdCode(t.connectorId)})`, mdTrusted(t.note)]),
+    ),
+    '',
+  );
+
+  out.push('## False-positive scenarios', '');
+  out.push('Each exclusion is already in the matching queries as a commented line: uncomment it to enable it.', '');
+  for (const fp of doc.falsePositives) {
+    out.push(`### ${mdTrusted(fp.scenario)}`, '', mdTrusted(fp.description), '');
+    out.push(mdFence(fp.exclusions.map((e) => `// ${e.table}\n${e.kql}`).join('\n'), 'kql'), '');
+  }
+
+  const flagged = doc.iocs.filter((i) => i.flags.length);
+  if (flagged.length) {
+    out.push('## Flagged IOCs', '', 'These are hunted, but read the reason before acting on a hit.', '');
+    out.push(mdTable(['Value', 'Flag', 'Reason', 'Source'], flagged.flatMap((i) => i.flagDetails.map((f) => [mdCode(defang(i)), mdText(f.code), mdText(f.reason), mdText(f.source)]))), '');
+  }
+  if (doc.profile) {
+    if (doc.profile.huntingNotes.length) {
+      out.push('## Hunting notes', '');
+      for (const n of doc.profile.huntingNotes) out.push(`- ${mdTrusted(n)}`);
+      out.push('');
+    }
+    if (doc.profile.attack.length) {
+      out.push('## MITRE ATT&CK', '');
+      out.push(`Techniques associated with the family${doc.profile.reviewed ? '' : ' (analyst mapping, not yet reviewed)'}:`, '');
+      for (const t of doc.profile.attack) out.push(`- ${t.id} ${mdText(t.name)}`);
+      out.push('');
+    }
+    out.push('## References', '');
+    for (const r of doc.profile.references) out.push(`- [${mdText(r.title)}](${encodeURI(r.url)})`);
+    out.push('');
+  }
+  const feedRefs = [...new Set(doc.iocs.flatMap((i) => i.references))].sort();
+  if (feedRefs.length) {
+    out.push('## Feed references', '', 'References given by the feed, shown as text (not verified):', '');
+    for (const r of feedRefs) out.push(`- ${mdCode(r)}`);
+    out.push('');
+  }
+  return out.join('\n').replace(/\n+$/, '\n');
+}

@@ -1,0 +1,117 @@
+/**
+ * The command line end to end, as a user runs it: `node bin/huntpack.js …` (dist/ is built by `npm test`).
+ */
+import { describe, expect, it, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { listFiles, FIXTURE_DIR } from './helpers/golden.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin/huntpack.js');
+
+function run(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let work: string;
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist/cli/run.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it)');
+  work = mkdtempSync(join(tmpdir(), 'huntpack-cli-'));
+});
+
+describe('huntpack build', () => {
+  it('builds the bundled sample into ./huntpacks and says where', () => {
+    const r = run(['build'], work);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Wrote 7 hunt packs \(\d+ IOCs, \d+ queries\) to huntpacks\//);
+    const files = listFiles(join(work, 'huntpacks'));
+    expect(files).toContain('index.md');
+    expect(files).toContain('run.json');
+    expect(files).toContain('js-kongtuke/README.md');
+    expect(files).toContain('js-kongtuke/pack.json');
+    expect(files).toContain('js-kongtuke/queries/sentinel/domain-dnsevents.kql');
+    expect(files).toContain('js-kongtuke/queries/defender/hash-devicefileevents.kql');
+    expect(files.some((f) => f.includes('.tmp-'))).toBe(false);
+  });
+
+  it('is deterministic: a second run into another folder gives byte-identical files', () => {
+    run(['build', '--out', 'a'], work);
+    run(['build', '--out', 'b'], work);
+    const a = listFiles(join(work, 'a'));
+    expect(a).toStrictEqual(listFiles(join(work, 'b')));
+    for (const f of a) expect(readFileSync(join(work, 'b', f), 'utf8'), f).toBe(readFileSync(join(work, 'a', f), 'utf8'));
+  });
+
+  it('keeps hostile family names inside --out', () => {
+    const r = run(['build', join(FIXTURE_DIR, 'golden/hostile.ndjson'), '--out', 'hostile'], work);
+    expect(r.code).toBe(0);
+    const out = resolve(work, 'hostile');
+    for (const f of listFiles(out)) expect(resolve(out, f).startsWith(out + '/')).toBe(true);
+    expect(readdirSync(work)).not.toContain('etc');
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ['api-error.json', '{"query_status": "illegal_days", "data": "Days must be between 1 and 7"}', /illegal_days/],
+    ['page.html', '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body></body></html>', /HTML/i],
+    ['cut.json', '{"query_status": "ok", "data": [{"id": "1", "ioc": "evil.com", ', /truncated|invalid JSON/i],
+    ['notes.txt', 'hello, this is not a feed\n', /not a ThreatFox feed/i],
+  ];
+  for (const [name, content, pattern] of bad) {
+    it(`fails with one line naming the file and writes nothing: ${name}`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'huntpack-bad-'));
+      writeFileSync(join(dir, name), content);
+      const r = run(['build', name, '--out', 'out'], dir);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(name);
+      expect(lines[0]).toMatch(pattern);
+      expect(existsSync(join(dir, 'out'))).toBe(false);
+      expect(readdirSync(dir)).toStrictEqual([name]);
+    });
+  }
+
+  it('--strict fails on a rejected record and writes nothing; without it the good records build', () => {
+    const feed = join(FIXTURE_DIR, 'golden/mixed-recent.csv');
+    const strict = run(['build', feed, '--strict', '--out', 'strict'], work);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/--strict: 5 records were rejected/);
+    expect(existsSync(join(work, 'strict'))).toBe(false);
+    const lax = run(['build', feed, '--out', 'lax'], work);
+    expect(lax.code).toBe(0);
+    expect(lax.stdout).toMatch(/5 records rejected/);
+    const runJson = JSON.parse(readFileSync(join(work, 'lax/run.json'), 'utf8')) as { rejected: { location: string; reason: string }[] };
+    expect(runJson.rejected.map((r) => r.location)).toStrictEqual(['line 12', 'line 13', 'line 15', 'line 21', 'line 22']);
+  });
+
+  it('refuses to replace a folder that is not a huntpack output', () => {
+    const dir = join(work, 'precious');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'notes.md'), 'mine');
+    const r = run(['build', '--out', 'precious'], work);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/refusing to replace/);
+    expect(readFileSync(join(dir, 'notes.md'), 'utf8')).toBe('mine');
+  });
+
+  it('rejects unknown options and bad values with exit 2', () => {
+    expect(run(['build', '--platform', 'splunk'], work).code).toBe(2);
+    expect(run(['build', '--lookback', '0'], work).code).toBe(2);
+    expect(run(['frobnicate'], work).code).toBe(2);
+  });
+
+  it('--help teaches the commands, outputs and exit codes', () => {
+    const top = run(['--help'], work);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/Exit codes/);
+    const b = run(['build', '--help'], work);
+    expect(b.stdout).toMatch(/--out <dir>/);
+    expect(b.stdout).toMatch(/queries\/defender/);
+  });
+});

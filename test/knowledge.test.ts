@@ -1,0 +1,134 @@
+/**
+ * Policy tests over the knowledge files: one policy per test, every item checked, failures name the file and item.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadKnowledge } from '../src/knowledge/load.js';
+import { platformColumns, platformTables, PLATFORMS } from '../src/knowledge/catalog.js';
+import { loadWarninglists } from '../src/knowledge/warninglists.js';
+import { renderExpression } from '../src/render/kql/render.js';
+import type { Predicate } from '../src/hunt/ir.js';
+import { isSetKey } from '../src/hunt/plan.js';
+import { kqlErrors } from './helpers/kusto.js';
+
+const k = loadKnowledge();
+
+function columnsOf(p: Predicate): string[] {
+  switch (p.kind) {
+    case 'any':
+      return p.of.flatMap(columnsOf);
+    case 'ip-port-in':
+      return [p.ipColumn, p.portColumn];
+    default:
+      return [p.column];
+  }
+}
+
+function hasColumn(table: string, column: string): boolean {
+  return (k.tableColumns[table] ?? []).some((c) => c.name === column);
+}
+
+describe('knowledge: tables', () => {
+  it('every table in data/tables.yaml exists in the schema, with every projected column', () => {
+    const problems: string[] = [];
+    for (const [table, info] of Object.entries(k.tables)) {
+      if (!k.tableColumns[table]) problems.push(`${table}: not in data/schemas/sentinel-tables.json`);
+      for (const c of info.project) if (!hasColumn(table, c)) problems.push(`${table}.${c}: projected column not in schema`);
+    }
+    expect(problems).toStrictEqual([]);
+  });
+
+  it('the Defender dialect renames TimeGenerated to Timestamp and drops workspace columns', () => {
+    for (const table of platformTables(k, 'defender')) {
+      const names = platformColumns(k, 'defender', table)!.map((c) => c.name);
+      expect(names, table).toContain('Timestamp');
+      expect(names.filter((n) => n === 'TimeGenerated' || n === 'TenantId' || n.startsWith('_')), table).toStrictEqual([]);
+    }
+    expect(platformTables(k, 'defender')).not.toContain('DnsEvents');
+    expect(platformTables(k, 'defender')).not.toContain('CommonSecurityLog');
+  });
+});
+
+describe('knowledge: hunt matrix', () => {
+  it('every hunt names a known table, connector entry, existing columns and known sets', () => {
+    const problems: string[] = [];
+    for (const h of k.hunts) {
+      if (!k.tables[h.table]) problems.push(`${h.id}: table ${h.table} has no entry in data/tables.yaml`);
+      for (const p of h.where) {
+        for (const c of columnsOf(p)) if (!hasColumn(h.table, c)) problems.push(`${h.id}: column ${h.table}.${c} not in schema`);
+        const sets = JSON.stringify(p).match(/"set":"([^"]+)"/g) ?? [];
+        for (const s of sets) if (!isSetKey(s.slice(7, -1))) problems.push(`${h.id}: unknown set ${s}`);
+      }
+    }
+    expect(problems).toStrictEqual([]);
+  });
+
+  it('hash hunts compare each hash type only in its own column', () => {
+    const own: Record<string, RegExp> = { md5: /MD5$/, sha1: /SHA1$/, sha256: /SHA256$/ };
+    const problems: string[] = [];
+    const walk = (id: string, p: Predicate): void => {
+      if (p.kind === 'any') return p.of.forEach((q) => walk(id, q));
+      if (p.kind === 'equals-any' && p.set && own[p.set] && !own[p.set]!.test(p.column)) problems.push(`${id}: set ${p.set} compared with ${p.column}`);
+    };
+    for (const h of k.hunts) h.where.forEach((p) => walk(h.id, p));
+    expect(problems).toStrictEqual([]);
+  });
+
+  it('hunt ids are unique', () => {
+    const ids = k.hunts.map((h) => h.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('knowledge: false-positive scenarios', () => {
+  it('every exclusion names an existing column of its table', () => {
+    const problems: string[] = [];
+    for (const fp of k.falsePositives) {
+      for (const [table, p] of Object.entries(fp.exclusions)) {
+        if (!k.tableColumns[table]) problems.push(`${fp.id}: unknown table ${table}`);
+        for (const c of columnsOf(p)) if (!hasColumn(table, c)) problems.push(`${fp.id}: ${table}.${c} not in schema`);
+      }
+    }
+    expect(problems).toStrictEqual([]);
+  });
+
+  it('every exclusion renders to valid KQL on every platform that has its table', () => {
+    const problems: string[] = [];
+    for (const fp of k.falsePositives) {
+      for (const [table, p] of Object.entries(fp.exclusions)) {
+        for (const platform of PLATFORMS) {
+          if (!platformTables(k, platform).includes(table)) continue;
+          const q = `${table}\n| where not(${renderExpression(undefined, p)})\n| take 1`;
+          for (const e of kqlErrors(platform, q)) problems.push(`${fp.id} ${platform} ${table}: ${e}`);
+        }
+      }
+    }
+    expect(problems).toStrictEqual([]);
+  });
+});
+
+describe('knowledge: families and threat types', () => {
+  it('every family profile has a summary, at least one ATT&CK technique and a reference', () => {
+    const problems: string[] = [];
+    for (const [id, f] of k.families) {
+      if (f.summary.trim().length < 40) problems.push(`${id}: summary too short`);
+      if (f.attack.length === 0) problems.push(`${id}: no ATT&CK technique`);
+      if (f.references.length === 0) problems.push(`${id}: no reference`);
+    }
+    expect(k.families.size).toBeGreaterThanOrEqual(6);
+    expect(problems).toStrictEqual([]);
+  });
+
+  it('the ThreatFox threat types and a default are described', () => {
+    expect(k.threatTypes.map((t) => t.threatType).sort()).toEqual(expect.arrayContaining(['botnet_cc', 'default', 'payload', 'payload_delivery']));
+  });
+});
+
+describe('knowledge: warninglists', () => {
+  it('every list has a source, a licence and values', () => {
+    for (const l of loadWarninglists().lists) {
+      expect(l.source.length, l.name).toBeGreaterThan(3);
+      expect(l.licence.length, l.name).toBeGreaterThan(3);
+      expect(l.values.length, l.name).toBeGreaterThan(0);
+    }
+  });
+});
