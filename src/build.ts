@@ -30,6 +30,10 @@ export interface BuildOptions {
   readonly outDir: string;
   readonly platforms: readonly Platform[];
   readonly lookbackDays: number;
+  /** Which tables to hunt: the common set (default), every table, or the named tables / ASIM parsers. */
+  readonly tables?: 'default' | 'all' | readonly string[];
+  /** Add hunts through the ASIM parsers. */
+  readonly asim?: boolean;
   /** Any rejected record fails the run. */
   readonly strict: boolean;
   /** Parse and bind every query with the Kusto parser before writing. */
@@ -87,20 +91,36 @@ function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
 
+/**
+ * The shape of a query: string literals emptied and runs of list lines collapsed. Parsing and binding do not depend on
+ * a literal's content (escaping is tested on its own), so queries of one shape validate alike: the parts of a split
+ * hunt, or the same hunt across families, are analysed once.
+ */
+export function queryShape(kql: string): string {
+  return kql
+    .replace(/^\/\/.*$/gm, '//')
+    .replace(/"(?:[^"\\\n]|\\.)*"/g, '""')
+    .replace(/(\n    "", \d+,?)+/g, '\n    "", 0')
+    .replace(/(\n    ""(?:,)?)+/g, '\n    ""');
+}
+
 /** Validate every query of the packs; returns `file:line:col: code message` lines for errors. */
 export function validatePackQueries(k: Knowledge, packs: readonly PackDocument[], analyzers?: Map<Platform, KqlAnalyzer>): string[] {
   const cache = analyzers ?? new Map<Platform, KqlAnalyzer>();
+  const validShapes = new Set<string>();
   const errors: string[] = [];
   for (const pack of packs) {
     for (const q of pack.queries) {
+      const shape = `${q.platform}\n${queryShape(q.kql)}`;
+      if (validShapes.has(shape)) continue;
       let analyzer = cache.get(q.platform);
       if (!analyzer) {
         analyzer = createAnalyzer(platformSchema(k, q.platform));
         cache.set(q.platform, analyzer);
       }
-      for (const d of analyzer.analyze(q.kql)) {
-        if (d.severity === 'error') errors.push(`${pack.family.slug}/${q.file}:${d.line}:${d.column}: ${d.code} ${d.message}`);
-      }
+      const found = analyzer.analyze(q.kql).filter((d) => d.severity === 'error');
+      for (const d of found) errors.push(`${pack.family.slug}/${q.file}:${d.line}:${d.column}: ${d.code} ${d.message}`);
+      if (found.length === 0) validShapes.add(shape);
     }
   }
   return errors;
@@ -139,16 +159,25 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
     options.onProgress?.(index, families.length, fam.family.name);
     const slug = slugs.get(fam.family.id)!;
     const iocs = fam.iocs.map((i) => flagIoc(i, lists));
-    const { doc } = assemblePack(
+    const { doc, watchlistFiles } = assemblePack(
       k,
       { family: fam.family, slug, iocs },
-      { platforms: options.platforms, lookbackDays: options.lookbackDays, version: VERSION, ...(options.now ? { generatedAt: options.now } : {}) },
+      {
+        platforms: options.platforms,
+        lookbackDays: options.lookbackDays,
+        tables: options.tables ?? 'default',
+        asim: options.asim ?? false,
+        isSharedHost: (host) => lists.isSharedHost(host),
+        version: VERSION,
+        ...(options.now ? { generatedAt: options.now } : {}),
+      },
       (family, profile, stats, packIocs) => summarizeFamily(k, family, profile, stats, packIocs),
     );
     packs.push(doc);
     files.set(`${slug}/README.md`, renderPackReadme(k, doc));
     files.set(`${slug}/pack.json`, json(doc));
     for (const q of doc.queries) files.set(`${slug}/${q.file}`, q.kql);
+    for (const [file, csv] of watchlistFiles) files.set(`${slug}/${file}`, csv);
   });
   options.onProgress?.(families.length, families.length, 'done');
 

@@ -106,6 +106,21 @@ describe('huntpack build', () => {
     expect(run(['frobnicate'], work).code).toBe(2);
   });
 
+  it('validate passes a fresh build and reports a hand-broken query with line and column, exit 1', () => {
+    run(['build', '--out', 'tovalidate'], work);
+    const ok = run(['validate', 'tovalidate'], work);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toMatch(/queries in \d+ files: all valid/);
+    const file = join(work, 'tovalidate/js-kongtuke/queries/sentinel/domain-dnsevents.kql');
+    const text = readFileSync(file, 'utf8');
+    const lineNo = text.split('\n').findIndex((l) => l.startsWith('| where Name has_any')) + 1;
+    writeFileSync(file, text.replace('| where Name has_any', '| where Nmae has_any'));
+    const bad = run(['validate', 'tovalidate'], work);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`${join('tovalidate', 'js-kongtuke/queries/sentinel/domain-dnsevents.kql')}:${lineNo}:9: KS142 The name 'Nmae' does not refer to any known column`);
+    expect(run(['validate', 'no-such-folder'], work).code).toBe(2);
+  });
+
   it('--help teaches the commands, outputs and exit codes', () => {
     const top = run(['--help'], work);
     expect(top.code).toBe(0);

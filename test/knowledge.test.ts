@@ -18,20 +18,25 @@ function columnsOf(p: Predicate): string[] {
       return p.of.flatMap(columnsOf);
     case 'ip-port-in':
       return [p.ipColumn, p.portColumn];
+    case 'host-in-domains':
+      return p.columns.map((c) => c.column);
     default:
       return [p.column];
   }
 }
 
+/** Columns of a table, or of the schema table an ASIM parser returns. */
 function hasColumn(table: string, column: string): boolean {
-  return (k.tableColumns[table] ?? []).some((c) => c.name === column);
+  const schemaTable = k.tables[table]?.schemaTable ?? table;
+  return (k.tableColumns[schemaTable] ?? []).some((c) => c.name === column);
 }
 
 describe('knowledge: tables', () => {
   it('every table in data/tables.yaml exists in the schema, with every projected column', () => {
     const problems: string[] = [];
     for (const [table, info] of Object.entries(k.tables)) {
-      if (!k.tableColumns[table]) problems.push(`${table}: not in data/schemas/sentinel-tables.json`);
+      if (!k.tableColumns[info.schemaTable ?? table]) problems.push(`${table}: not in data/schemas/sentinel-tables.json`);
+      if (info.schemaTable && !k.functions.some((f) => f.name === table)) problems.push(`${table}: no such function in data/schemas/asim-functions.json`);
       for (const c of info.project) if (!hasColumn(table, c)) problems.push(`${table}.${c}: projected column not in schema`);
     }
     expect(problems).toStrictEqual([]);
@@ -53,17 +58,19 @@ describe('knowledge: hunt matrix', () => {
     const problems: string[] = [];
     for (const h of k.hunts) {
       if (!k.tables[h.table]) problems.push(`${h.id}: table ${h.table} has no entry in data/tables.yaml`);
+      if (h.function && h.function.name !== h.table) problems.push(`${h.id}: function ${h.function.name} must be named as its table`);
+      if (h.asim && !h.function) problems.push(`${h.id}: an ASIM hunt needs a function source`);
       for (const p of h.where) {
         for (const c of columnsOf(p)) if (!hasColumn(h.table, c)) problems.push(`${h.id}: column ${h.table}.${c} not in schema`);
-        const sets = JSON.stringify(p).match(/"set":"([^"]+)"/g) ?? [];
+        const sets = JSON.stringify([p, h.function ?? null]).match(/"set":"([^"]+)"/g) ?? [];
         for (const s of sets) if (!isSetKey(s.slice(7, -1))) problems.push(`${h.id}: unknown set ${s}`);
       }
     }
     expect(problems).toStrictEqual([]);
   });
 
-  it('hash hunts compare each hash type only in its own column', () => {
-    const own: Record<string, RegExp> = { md5: /MD5$/, sha1: /SHA1$/, sha256: /SHA256$/ };
+  it('hash hunts compare each hash type only in its own column (type-agnostic FileHash columns take every type)', () => {
+    const own: Record<string, RegExp> = { md5: /MD5$/, sha1: /SHA1$/, sha256: /SHA256$/, hash: /^FileHash$/ };
     const problems: string[] = [];
     const walk = (id: string, p: Predicate): void => {
       if (p.kind === 'any') return p.of.forEach((q) => walk(id, q));

@@ -18,6 +18,7 @@ const ioc = (type: Ioc['type'], value: string, port?: number): Ioc => ({
 export const SEMANTICS_IOCS: Ioc[] = [
   ioc('domain', 'evil.com'),
   ioc('url', 'https://evil.com/dl/a.zip?x=1'),
+  ioc('url', 'https://drop.example-cdn.net/p/x.bin'),
   ioc('ipv4', '81.2.69.142', 443),
   ioc('ipv6', '2a02:cf40:1::5', 40669),
   ioc('md5', '7b6a3f0c9d2e41a58f6e2c1b0a9d8e7f'),
@@ -31,7 +32,7 @@ const vectors = parse(readFileSync(new URL('./semantics/vectors.yaml', import.me
 const NOW = Date.parse('2026-05-10T12:00:00Z');
 
 describe('hunt semantics (evaluator)', () => {
-  const hunts = planHunts(loadKnowledge(), SEMANTICS_IOCS, { platforms: ['sentinel'], lookbackDays: 30 });
+  const hunts = planHunts(loadKnowledge(), SEMANTICS_IOCS, { platforms: ['sentinel'], lookbackDays: 30, tables: 'all', asim: true });
 
   it('covers every hunt of the matrix', () => {
     expect(vectors.map((v) => v.hunt).sort()).toStrictEqual(hunts.map((h) => h.id).sort());

@@ -7,6 +7,8 @@ import { build, BuildError, VERSION, type BuildResult } from '../build.js';
 import { FeedError } from '../model/issue.js';
 import { checkOutputTarget, OutputError } from '../pack/output.js';
 import type { Platform } from '../hunt/ir.js';
+import { loadKnowledge } from '../knowledge/load.js';
+import { validateFiles } from '../validate/files.js';
 
 /** Exit codes (documented in --help and the README). */
 export const EXIT = { ok: 0, input: 1, usage: 2, invalidKql: 4, output: 5, internal: 70 } as const;
@@ -18,6 +20,16 @@ function parsePlatforms(value: string): Platform[] {
   const bad = parts.filter((p) => !PLATFORM_NAMES.includes(p as Platform));
   if (bad.length || parts.length === 0) throw new InvalidArgumentError(`expected a comma list of ${PLATFORM_NAMES.join(', ')}; got "${value}"`);
   return PLATFORM_NAMES.filter((p) => parts.includes(p));
+}
+
+function parseTables(value: string): 'default' | 'all' | string[] {
+  const v = value.trim();
+  if (v === 'default' || v === 'all') return v;
+  const known = new Set(loadKnowledge().hunts.map((h) => h.table));
+  const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = parts.filter((p) => !known.has(p));
+  if (bad.length || parts.length === 0) throw new InvalidArgumentError(`unknown table ${bad.join(', ') || '(none)'}; known: ${[...known].sort().join(', ')}`);
+  return parts;
 }
 
 function parseDays(value: string): number {
@@ -84,10 +96,13 @@ Examples:
   $ huntpack build                          # the bundled sample feed → ./huntpacks
   $ huntpack build feed.json --out packs    # a ThreatFox API response, export JSON, NDJSON, CSV or full-dump zip
   $ huntpack build recent.csv --platform defender --lookback 14
+  $ huntpack build feed.json --tables all --asim   # every table of the matrix, plus the ASIM parsers
+  $ huntpack validate huntpacks                     # re-check every query after editing
 
 Exit codes:
   0  success
-  1  input problem: a file that is no feed, an API error status, truncated JSON, or --strict with rejected records
+  1  input problem: a file that is no feed, an API error status, truncated JSON, or --strict with rejected records;
+     for validate: a query with an error
   2  usage error (unknown option, bad value)
   4  a generated query failed Kusto validation (nothing written)
   5  the output folder could not be written`,
@@ -114,17 +129,25 @@ The same input always gives byte-identical files. Output is written to a tempora
     .option('-o, --out <dir>', 'output folder (replaced if it holds an earlier build)', 'huntpacks')
     .addOption(new Option('-p, --platform <list>', 'platforms to write queries for: sentinel, defender, or both').default(['sentinel', 'defender'], 'sentinel,defender').argParser(parsePlatforms))
     .addOption(new Option('--lookback <days>', 'how far back each query searches').default(30).argParser(parseDays))
+    .addOption(
+      new Option('--tables <list>', 'which tables to hunt: "default" (the common set), "all", or a comma list of table or ASIM parser names')
+        .default('default')
+        .argParser(parseTables),
+    )
+    .option('--asim', 'also hunt through the ASIM parsers (_Im_Dns, _Im_WebSession, _Im_NetworkSession, _Im_FileEvent, _Im_ProcessCreate)', false)
     .option('--strict', 'fail (exit 1, nothing written) if any record is rejected', false)
     .option('--no-validate', 'skip parsing every query with the Kusto parser before writing')
     .addOption(new Option('--now <date>', 'timestamp to record in the packs (default: none, so output stays reproducible)').argParser(parseNow))
     .option('-q, --quiet', 'print nothing on success', false)
-    .action(async (feeds: string[], opts: { out: string; platform: Platform[]; lookback: number; strict: boolean; validate: boolean; now?: string; quiet: boolean }) => {
+    .action(async (feeds: string[], opts: { out: string; platform: Platform[]; lookback: number; tables: 'default' | 'all' | string[]; asim: boolean; strict: boolean; validate: boolean; now?: string; quiet: boolean }) => {
       checkOutputTarget(opts.out);
       const result = await build({
         inputs: feeds,
         outDir: opts.out,
         platforms: opts.platform,
         lookbackDays: opts.lookback,
+        tables: opts.tables,
+        asim: opts.asim,
         strict: opts.strict,
         validate: opts.validate,
         ...(opts.now ? { now: opts.now } : {}),
@@ -132,8 +155,38 @@ The same input always gives byte-identical files. Output is written to a tempora
       });
       if (!opts.quiet) printSummary(result, opts.out);
     });
+  program
+    .command('validate')
+    .summary('parse and bind .kql files with the official Kusto parser')
+    .description(
+      `Parse and bind every query in the given .kql files and folders (default: ./huntpacks) with Microsoft's Kusto parser
+against the vendored Sentinel table schemas, or the Defender XDR advanced-hunting schema for files under a "defender"
+folder. A file may hold several queries separated by blank lines. Prints file:line:col: code message for each problem
+and exits 1 if any query has an error.`,
+    )
+    .argument('[paths...]', '.kql files or folders to search for them', ['huntpacks'])
+    .addOption(new Option('-p, --platform <name>', 'force one schema instead of choosing by folder').choices(['sentinel', 'defender']))
+    .option('--warnings', 'also print warnings', false)
+    .action((paths: string[], opts: { platform?: Platform; warnings: boolean }) => {
+      let report;
+      try {
+        report = validateFiles(paths, opts.platform);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      for (const e of report.errors) process.stdout.write(e + '\n');
+      if (opts.warnings) for (const w of report.warnings) process.stdout.write(w + '\n');
+      const summary = `${report.queries} quer${report.queries === 1 ? 'y' : 'ies'} in ${report.files} file${report.files === 1 ? '' : 's'}: ${report.errors.length ? `${report.errors.length} error${report.errors.length === 1 ? '' : 's'}` : 'all valid'}`;
+      process.stderr.write(summary + '\n');
+      if (report.errors.length) throw new ValidationFailed();
+    });
   return program;
 }
+
+/** Bad paths or arguments found after parsing (exit 2). */
+class UsageError extends Error {}
+/** `validate` found errors (exit 1; already printed). */
+class ValidationFailed extends Error {}
 
 /** Run the CLI; resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -145,6 +198,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     const e = err as { code?: string; exitCode?: number };
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (err instanceof ValidationFailed) return EXIT.input;
+    if (err instanceof UsageError) {
+      process.stderr.write(`huntpack: error: ${err.message}\n`);
       return EXIT.usage;
     }
     if (err instanceof FeedError) {

@@ -87,7 +87,13 @@ function compilePredicate(hunt: Hunt, p: Predicate): Test {
     }
     case 'host-in-domains': {
       const domains = compileSet(setOf(p.set)) as Set<string>;
-      return (row) => matchDomain(hostForMatch(text(row[p.column]), p.source), domains);
+      return (row) => {
+        for (const c of p.columns) {
+          const m = matchDomain(hostForMatch(text(row[c.column]), c.source), domains);
+          if (m !== undefined) return m;
+        }
+        return undefined;
+      };
     }
     case 'url-equals-any': {
       const byKey = compileSet(setOf(p.set)) as Map<string, string>;

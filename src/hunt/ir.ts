@@ -26,8 +26,8 @@ export type ValueSet =
  * Meanings (normative; the evaluator implements exactly these, the KQL renderer their equivalent):
  * - equals-any: lower(col) is one of the values (case-insensitive equality).
  * - starts-with-any: lower(col) starts with one of the lower-cased values.
- * - host-in-domains: host = hostOf(col) (`source: url`) or col itself (`fqdn`), lower-cased, trailing dots removed;
- *   true iff host == d or host ends with "." + d for some d.
+ * - host-in-domains: for each listed column, host = hostOf(col) (`source: url`) or col itself (`fqdn`), lower-cased,
+ *   trailing dots removed; true iff for some column host == d or host ends with "." + d for some d.
  * - url-equals-any: urlKey(col) == urlKey(u) for some IOC URL u (see hunt/semantics.ts).
  * - ip-in: canonical(col) == canonical(ip) for some ip (IPv4 and IPv4-mapped IPv6 are one address).
  * - ip-port-in: ip-in on ipColumn and int(portColumn) == the IOC's port, for one IOC.
@@ -36,11 +36,30 @@ export type ValueSet =
 export type Predicate =
   | { readonly kind: 'equals-any'; readonly column: string; readonly set?: string; readonly values?: readonly string[] }
   | { readonly kind: 'starts-with-any'; readonly column: string; readonly values: readonly string[] }
-  | { readonly kind: 'host-in-domains'; readonly column: string; readonly source: 'url' | 'fqdn'; readonly set: string }
+  | { readonly kind: 'host-in-domains'; readonly columns: readonly HostColumn[]; readonly set: string }
   | { readonly kind: 'url-equals-any'; readonly column: string; readonly set: string }
   | { readonly kind: 'ip-in'; readonly column: string; readonly set: string }
   | { readonly kind: 'ip-port-in'; readonly ipColumn: string; readonly portColumn: string; readonly set: string }
   | { readonly kind: 'any'; readonly of: readonly Predicate[] };
+
+/** A column holding a host name (`fqdn`) or a URL or bare host (`url`). */
+export interface HostColumn {
+  readonly column: string;
+  readonly source: 'url' | 'fqdn';
+}
+
+/**
+ * How a hunt reads its rows: a table, or an ASIM filtering parser called with arguments. `values` arguments pass an IOC
+ * set (or a derived list) as the parser's prefilter; they narrow rows only, the predicates still decide the match.
+ */
+export interface FunctionSource {
+  readonly name: string;
+  readonly args: readonly FunctionArg[];
+}
+export type FunctionArg =
+  | { readonly name: string; readonly kind: 'lookback' }
+  /** The values of a set; `derive` picks URL hosts, or IPv4 addresses only (empty when the set holds IPv6, to keep every row). */
+  | { readonly name: string; readonly kind: 'values'; readonly set: string; readonly derive?: 'url-hosts' | 'ipv4-only' };
 
 /** A false-positive exclusion: rows matching `predicate` are dropped when the exclusion is enabled. */
 export interface Exclusion {
@@ -59,7 +78,10 @@ export interface Hunt {
   readonly platform: Platform;
   readonly title: string;
   readonly description: string;
+  /** The table whose columns the hunt reads (for an ASIM parser, its name, e.g. `_Im_Dns`). */
   readonly table: string;
+  /** Set when rows come from an ASIM parser call rather than a table. */
+  readonly source?: FunctionSource;
   readonly timeColumn: string;
   readonly lookbackDays: number;
   readonly iocTypes: readonly IocType[];
@@ -72,4 +94,11 @@ export interface Hunt {
   readonly exclusions: readonly Exclusion[];
   /** Output columns, before the added `MatchedIoc`. */
   readonly project: readonly string[];
+  /**
+   * Where the IOC values come from: inline literals (default), or a Sentinel watchlist per set (`alias` by set name),
+   * for sets too large for a rule's 10,000 characters. The meaning is the same.
+   */
+  readonly watchlists?: Readonly<Record<string, string>>;
+  /** Set on the parts of a hunt split to respect limits: 1-based part number and count. */
+  readonly chunk?: { readonly index: number; readonly count: number };
 }

@@ -4,18 +4,21 @@
  */
 import type { Ioc, IocType } from '../model/ioc.js';
 import type { Knowledge, HuntEntry } from '../knowledge/load.js';
-import { platformTables } from '../knowledge/catalog.js';
-import type { Endpoint, Exclusion, Hunt, Platform, Predicate, ValueSet } from './ir.js';
+import { platformHas } from '../knowledge/catalog.js';
+import type { Endpoint, Exclusion, FunctionSource, Hunt, Platform, Predicate, ValueSet } from './ir.js';
+import { hostForMatch, matchDomain } from './semantics.js';
 
 /** The IOC sets a matrix entry may name, with their KQL variable names and the IOC types they draw from. */
 const SET_DEFS = {
   domain: { name: 'IocDomains', kind: 'domains', types: ['domain'] },
   url: { name: 'IocUrls', kind: 'urls', types: ['url'] },
+  urlhost: { name: 'IocUrlHosts', kind: 'domains', types: ['url'] },
   endpoint: { name: 'IocEndpoints', kind: 'endpoints', types: ['ipv4', 'ipv6'] },
   ip: { name: 'IocIps', kind: 'ips', types: ['ipv4', 'ipv6'] },
   md5: { name: 'IocMD5', kind: 'strings', types: ['md5'] },
   sha1: { name: 'IocSHA1', kind: 'strings', types: ['sha1'] },
   sha256: { name: 'IocSHA256', kind: 'strings', types: ['sha256'] },
+  hash: { name: 'IocHashes', kind: 'strings', types: ['md5', 'sha1', 'sha256'] },
   email: { name: 'IocEmails', kind: 'strings', types: ['email'] },
 } as const satisfies Record<string, { name: string; kind: ValueSet['kind']; types: readonly IocType[] }>;
 export type SetKey = keyof typeof SET_DEFS;
@@ -26,8 +29,44 @@ export function isSetKey(key: string): key is SetKey {
 
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Which hunts of the matrix to write. */
+export interface TableSelection {
+  /** `default`: the common set; `all`: every table; or the table / ASIM parser names to keep. */
+  readonly tables: 'default' | 'all' | readonly string[];
+  /** Add the ASIM parser hunts (with `default` or `all`). */
+  readonly asim: boolean;
+}
+
+export interface PlanOptions extends Partial<TableSelection> {
+  readonly platforms: readonly Platform[];
+  readonly lookbackDays: number;
+  /** Hosts of shared platforms (URL shorteners, free hosting, …): a URL there is hunted by full URL only. */
+  readonly isSharedHost?: (host: string) => boolean;
+}
+
+/** Is a matrix entry selected? */
+export function selects(entry: HuntEntry, sel: TableSelection): boolean {
+  if (Array.isArray(sel.tables)) return sel.tables.includes(entry.table);
+  if (entry.asim) return sel.asim;
+  return sel.tables === 'all' || entry.default !== false;
+}
+
+/** Hosts of URL IOCs worth a lower-confidence host hunt: domains only, not compromised, not shared, not already covered. */
+function urlHosts(iocs: readonly Ioc[], isSharedHost: (host: string) => boolean): string[] {
+  const domains = new Set(iocs.filter((i) => i.type === 'domain').map((i) => i.value));
+  const hosts = new Set<string>();
+  for (const i of iocs) {
+    if (i.type !== 'url' || i.isCompromised) continue;
+    const host = hostForMatch(i.value, 'url');
+    if (host === '' || !host.includes('.') || /^[0-9.]+$/.test(host) || host.startsWith('[')) continue;
+    if (matchDomain(host, domains) !== undefined || isSharedHost(host)) continue;
+    hosts.add(host);
+  }
+  return [...hosts].sort(byCodePoint);
+}
+
 /** Build every value set from the IOCs to hunt. Empty sets are kept; predicates on them are pruned. */
-export function buildSets(iocs: readonly Ioc[]): Map<SetKey, ValueSet> {
+export function buildSets(iocs: readonly Ioc[], isSharedHost: (host: string) => boolean = () => false): Map<SetKey, ValueSet> {
   const sets = new Map<SetKey, ValueSet>();
   for (const key of Object.keys(SET_DEFS) as SetKey[]) {
     const def = SET_DEFS[key];
@@ -37,16 +76,14 @@ export function buildSets(iocs: readonly Ioc[]): Map<SetKey, ValueSet> {
       for (const i of chosen) if (i.port !== undefined) seen.set(`${i.value}|${i.port}`, { ip: i.value, port: i.port });
       const values = [...seen.values()].sort((a, b) => byCodePoint(a.ip, b.ip) || a.port - b.port);
       sets.set(key, { kind: 'endpoints', name: def.name, values });
+    } else if (key === 'urlhost') {
+      sets.set(key, { kind: 'domains', name: def.name, values: urlHosts(iocs, isSharedHost) });
     } else {
       const values = [...new Set(chosen.map((i) => i.value))].sort(byCodePoint);
       sets.set(key, { kind: def.kind, name: def.name, values } as ValueSet);
     }
   }
   return sets;
-}
-
-function setSize(set: ValueSet): number {
-  return set.values.length;
 }
 
 /** Drop sub-predicates whose set is empty; undefined when nothing is left to match. */
@@ -56,23 +93,23 @@ function prune(p: Predicate, sets: Map<SetKey, ValueSet>): Predicate | undefined
     return of.length === 0 ? undefined : { kind: 'any', of };
   }
   if ('set' in p && p.set !== undefined) {
-    if (!isSetKey(p.set)) throw new Error(`data/hunts.yaml: unknown set "${p.set}"`);
-    const set = sets.get(p.set)!;
-    if (setSize(set) === 0) return undefined;
+    const set = setFor(p.set, sets);
+    if (set.values.length === 0) return undefined;
     return { ...p, set: set.name } as Predicate;
   }
   return p;
 }
 
-function setNames(p: Predicate, into: Set<string>): Set<string> {
-  if (p.kind === 'any') p.of.forEach((q) => setNames(q, into));
-  else if ('set' in p && p.set !== undefined) into.add(p.set);
-  return into;
+function setFor(key: string, sets: Map<SetKey, ValueSet>): ValueSet {
+  if (!isSetKey(key)) throw new Error(`data/hunts.yaml: unknown set "${key}"`);
+  return sets.get(key)!;
 }
 
-export interface PlanOptions {
-  readonly platforms: readonly Platform[];
-  readonly lookbackDays: number;
+/** Names of the sets a predicate uses. */
+export function predicateSets(p: Predicate, into: Set<string> = new Set()): Set<string> {
+  if (p.kind === 'any') p.of.forEach((q) => predicateSets(q, into));
+  else if ('set' in p && p.set !== undefined) into.add(p.set);
+  return into;
 }
 
 /** Exclusions of the false-positive scenarios that apply to an entry's table and IOC types. */
@@ -85,31 +122,46 @@ export function exclusionsFor(k: Knowledge, entry: Pick<HuntEntry, 'table' | 'io
   return out;
 }
 
+function functionSource(entry: HuntEntry, sets: Map<SetKey, ValueSet>): FunctionSource | undefined {
+  if (!entry.function) return undefined;
+  return {
+    name: entry.function.name,
+    args: entry.function.args.map((a) => (a.kind === 'values' ? { ...a, set: setFor(a.set, sets).name } : a)),
+  };
+}
+
 /** Plan every hunt for one family's IOCs, in matrix order then platform order. */
 export function planHunts(k: Knowledge, iocs: readonly Ioc[], options: PlanOptions): Hunt[] {
-  const sets = buildSets(iocs);
+  const sets = buildSets(iocs, options.isSharedHost);
+  const selection: TableSelection = { tables: options.tables ?? 'default', asim: options.asim ?? false };
   const hunts: Hunt[] = [];
   for (const platform of options.platforms) {
-    const tables = platformTables(k, platform);
     const dialect = k.dialects[platform];
     for (const entry of k.hunts) {
-      if (!tables.includes(entry.table)) continue;
+      if (!selects(entry, selection) || !platformHas(k, platform, entry.table)) continue;
       const where = entry.where.map((p) => prune(p, sets));
       if (where.some((p) => p === undefined)) continue;
       const preds = where as Predicate[];
       const used = new Set<string>();
-      preds.forEach((p) => setNames(p, used));
+      preds.forEach((p) => predicateSets(p, used));
+      const source = functionSource(entry, sets);
+      source?.args.forEach((a) => a.kind === 'values' && used.add(a.set));
       const info = k.tables[entry.table];
       if (!info) throw new Error(`data/tables.yaml: no entry for table ${entry.table}`);
+      const coveredTypes = new Set(preds.flatMap((p) => [...predicateSets(p)]).flatMap((name) => {
+        const key = (Object.keys(SET_DEFS) as SetKey[]).find((x) => SET_DEFS[x].name === name)!;
+        return SET_DEFS[key].types as readonly IocType[];
+      }));
       hunts.push({
         id: entry.id,
         platform,
         title: entry.title,
         description: entry.description,
         table: entry.table,
+        ...(source ? { source } : {}),
         timeColumn: dialect.timeColumn,
         lookbackDays: options.lookbackDays,
-        iocTypes: entry.iocTypes.filter((t) => iocs.some((i) => i.type === t)),
+        iocTypes: entry.iocTypes.filter((t) => coveredTypes.has(t) && iocs.some((i) => i.type === t)),
         confidence: entry.confidence,
         connectorId: info.connectorId,
         sets: [...sets.values()].filter((s) => used.has(s.name)),
@@ -122,7 +174,7 @@ export function planHunts(k: Knowledge, iocs: readonly Ioc[], options: PlanOptio
   return hunts;
 }
 
-/** IOC types present in the IOCs that no hunt of the matrix covers on any platform, with the reason. */
+/** IOC types present in the IOCs that no hunt of the matrix covers on any platform. */
 export function unhuntedTypes(k: Knowledge, iocs: readonly Ioc[]): IocType[] {
   const covered = new Set(k.hunts.flatMap((h) => h.iocTypes));
   return [...new Set(iocs.map((i) => i.type))].filter((t) => !covered.has(t));

@@ -2,8 +2,8 @@
  * JSON-based ThreatFox formats: API envelope (or one bare detail record), bare array, JSON export and NDJSON.
  * Record ids in locations come from the record (`id`) or the export key; pointers are RFC 6901.
  */
-import { FeedError } from '../model/issue.js';
-import { recordIdOf } from '../normalize/record.js';
+import { FeedError, type SourceLocation } from '../model/issue.js';
+import { recordIdOf, type RawRecord } from '../normalize/record.js';
 import { oneLine } from '../normalize/text.js';
 import { locationOf, pointerToken, type FeedItem } from './items.js';
 import { describeJsonError, explainJsonError } from './json-error.js';
@@ -26,7 +26,16 @@ function apiItem(value: unknown, file: string, pointer: string | undefined): Fee
     return { kind: 'rejected', location: locationOf(file, { pointer }), value: excerpt(value), reason: 'record is not a JSON object' };
   }
   const raw = fromApiRecord(value);
-  return { kind: 'record', raw, location: locationOf(file, { recordId: recordIdOf(raw.id), pointer }) };
+  return apiRecordItem(value, raw, locationOf(file, { recordId: recordIdOf(raw.id), pointer }));
+}
+
+function apiRecordItem(value: JsonObject, raw: RawRecord, location: SourceLocation): FeedItem {
+  if (!Object.hasOwn(value, 'ioc') && Object.hasOwn(value, 'ioc_value')) {
+    // One schema per source: an export record inside an API-shaped feed is reported, not silently re-mapped.
+    const exportValue = typeof value['ioc_value'] === 'string' ? value['ioc_value'] : excerpt(value['ioc_value']);
+    return { kind: 'rejected', location, value: exportValue, reason: 'export-style record ("ioc_value") where an API record ("ioc") was expected' };
+  }
+  return { kind: 'record', raw, location };
 }
 
 /** Records of an API response: `{query_status: "ok", data: [...] | {...}}`, or one bare detail record. */
@@ -93,7 +102,7 @@ export function* parseNdjson(lines: Iterable<Line>, file: string): Generator<Fee
       continue;
     }
     const raw = fromApiRecord(value);
-    yield { kind: 'record', raw, location: locationOf(file, { line: line.number, recordId: recordIdOf(raw.id) }) };
+    yield apiRecordItem(value, raw, locationOf(file, { line: line.number, recordId: recordIdOf(raw.id) }));
   }
 }
 

@@ -14,14 +14,13 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1).toLowerCase();
 }
 
-/** Pick the feed entry: `full.csv` (anywhere in the archive), else the first `.csv`, else the first `.json`. */
+/**
+ * Pick the feed entry: `full.csv` (anywhere in the archive), else the first `.csv` or `.json` entry in archive order.
+ * Directories and macOS metadata (`__MACOSX/`, `._name`) are never candidates.
+ */
 export function chooseEntry(names: readonly string[]): string | undefined {
-  const files = names.filter((name) => !name.endsWith('/'));
-  return (
-    files.find((name) => baseName(name) === 'full.csv') ??
-    files.find((name) => baseName(name).endsWith('.csv')) ??
-    files.find((name) => baseName(name).endsWith('.json'))
-  );
+  const files = names.filter((name) => !name.endsWith('/') && !name.startsWith('__MACOSX/') && !baseName(name).startsWith('._'));
+  return files.find((name) => baseName(name) === 'full.csv') ?? files.find((name) => /\.(?:csv|json)$/.test(baseName(name)));
 }
 
 /** The archive's entry names and the content of the chosen feed entry; FeedError if unreadable or no feed entry. */

@@ -15,6 +15,20 @@ export function platformTables(k: Knowledge, platform: Platform): string[] {
   return (d.tables === 'all' ? all : d.tables.filter((t) => all.includes(t))).sort();
 }
 
+/** Can a platform run a hunt on `table` (a table, or an ASIM parser when the dialect has functions)? */
+export function platformHas(k: Knowledge, platform: Platform, table: string): boolean {
+  const schemaTable = k.tables[table]?.schemaTable;
+  if (schemaTable !== undefined) return k.dialects[platform].functions && k.functions.some((f) => f.name === table);
+  return platformTables(k, platform).includes(table);
+}
+
+/** The columns a hunt on `table` reads (an ASIM parser returns its schema table's columns). */
+export function huntColumns(k: Knowledge, platform: Platform, table: string): ColumnSchema[] | undefined {
+  if (!platformHas(k, platform, table)) return undefined;
+  const schemaTable = k.tables[table]?.schemaTable;
+  return schemaTable !== undefined ? [...(k.tableColumns[schemaTable] ?? [])] : platformColumns(k, platform, table);
+}
+
 /** The columns of a table as seen on a platform, or undefined if the platform lacks the table. */
 export function platformColumns(k: Knowledge, platform: Platform, table: string): ColumnSchema[] | undefined {
   if (!platformTables(k, platform).includes(table)) return undefined;

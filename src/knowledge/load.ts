@@ -23,7 +23,11 @@ const PredicateSchema: v.GenericSchema<Predicate> = v.lazy(() =>
       values: v.optional(v.array(v.string())),
     }),
     v.strictObject({ kind: v.literal('starts-with-any'), column: v.string(), values: v.array(v.string()) }),
-    v.strictObject({ kind: v.literal('host-in-domains'), column: v.string(), source: v.picklist(['url', 'fqdn']), set: v.string() }),
+    v.strictObject({
+      kind: v.literal('host-in-domains'),
+      columns: v.pipe(v.array(v.strictObject({ column: v.string(), source: v.picklist(['url', 'fqdn']) })), v.minLength(1)),
+      set: v.string(),
+    }),
     v.strictObject({ kind: v.literal('url-equals-any'), column: v.string(), set: v.string() }),
     v.strictObject({ kind: v.literal('ip-in'), column: v.string(), set: v.string() }),
     v.strictObject({ kind: v.literal('ip-port-in'), ipColumn: v.string(), portColumn: v.string(), set: v.string() }),
@@ -45,6 +49,8 @@ const DialectsSchema = v.strictObject({ sentinel: DialectSchema, defender: Diale
 export type DialectData = v.InferOutput<typeof DialectSchema>;
 
 const TableInfoSchema = v.strictObject({
+  /** For an ASIM parser: the table whose columns it returns. */
+  schemaTable: v.optional(v.string()),
   connectorId: v.string(),
   connector: v.string(),
   note: v.string(),
@@ -57,6 +63,21 @@ const HuntEntrySchema = v.strictObject({
   table: v.string(),
   iocTypes: v.pipe(v.array(IocTypeSchema), v.minLength(1)),
   confidence: v.picklist(['high', 'medium', 'low']),
+  /** Written without --tables all? (default true) */
+  default: v.optional(v.boolean()),
+  /** An ASIM hunt, written only with --asim. */
+  asim: v.optional(v.boolean()),
+  function: v.optional(
+    v.strictObject({
+      name: v.string(),
+      args: v.array(
+        v.variant('kind', [
+          v.strictObject({ name: v.string(), kind: v.literal('lookback') }),
+          v.strictObject({ name: v.string(), kind: v.literal('values'), set: v.string(), derive: v.optional(v.picklist(['url-hosts', 'ipv4-only'])) }),
+        ]),
+      ),
+    }),
+  ),
   title: v.string(),
   description: v.string(),
   where: v.pipe(v.array(PredicateSchema), v.minLength(1)),

@@ -19,6 +19,8 @@ const WarninglistSchema = v.strictObject({
   flag: v.pipe(v.string(), v.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)),
   reason: v.string(),
   values: v.pipe(v.array(v.string()), v.minLength(1)),
+  /** Hosts of shared platforms (URL shorteners, free hosting, dynamic DNS): a URL there is hunted by full URL only. */
+  sharedPlatform: v.optional(v.boolean()),
 });
 export type Warninglist = v.InferOutput<typeof WarninglistSchema>;
 
@@ -75,6 +77,8 @@ export interface Warninglists {
   readonly lists: readonly Warninglist[];
   /** Every list that applies to the IOC and matches it, in list-name order. */
   check(ioc: Ioc): ListHit[];
+  /** Is `host` on a shared-platform list (so its URLs are hunted by full URL, never by host)? */
+  isSharedHost(host: string): boolean;
 }
 
 let cached: Warninglists | undefined;
@@ -88,8 +92,13 @@ export function loadWarninglists(): Warninglists {
     .sort()
     .map((n) => checkData(WarninglistSchema, parseYaml(readFileSync(dir + n, 'utf8')), `data/warninglists/${n}`));
   const compiled = lists.map((l) => ({ list: l, match: compile(l) }));
+  const shared = compiled.filter((c) => c.list.sharedPlatform);
   cached = {
     lists,
+    isSharedHost(host) {
+      const probe = { type: 'domain', value: host } as Ioc;
+      return shared.some((c) => c.match(probe));
+    },
     check(ioc) {
       return compiled
         .filter((c) => c.list.iocTypes.includes(ioc.type) && c.match(ioc))

@@ -9,7 +9,7 @@ import { normalizeEmail } from './email.js';
 import { describe, parseAliases, parseConfidence, parseFlag, parseTags } from './fields.js';
 import { normalizeHash, type HashType } from './hash.js';
 import { parseIpPort } from './ip.js';
-import { fail, ok, optionalText, type Result } from './text.js';
+import { ok, optionalText, type Result } from './text.js';
 import { normalizeUrl } from './url.js';
 
 /**

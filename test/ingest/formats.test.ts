@@ -214,6 +214,9 @@ describe('other JSON shapes', () => {
     const wide = parseFeed(utf16, 'wide.json');
     expect(bom.records.length).toBe(2);
     expect(wide.records.map((r) => r.ioc)).toStrictEqual(bom.records.map((r) => r.ioc));
+    const csv = fixtureBytes('recent-15col.csv');
+    const csvBom = parseFeed(new Uint8Array([0xef, 0xbb, 0xbf, ...csv]), 'bom.csv');
+    expect([csvBom.format, csvBom.records.map((r) => r.ioc)]).toStrictEqual(['threatfox-csv', parseFeed(csv, 'plain.csv').records.map((r) => r.ioc)]);
   });
 });
 
@@ -267,11 +270,21 @@ describe('CSV exports', () => {
     expect(feed.rejected).toStrictEqual([{ location: { file: 'full.zip', line: 13 }, value: '91.208.73.75:0', reason: 'port out of range "0"' }]);
   });
 
-  it('ZIP without full.csv takes the first .csv, or a .json entry', () => {
-    const csvZip = parseFeed(zipSync({ 'recent.csv': fixtureBytes('recent-15col.csv') }), 'recent.zip');
-    const jsonZip = parseFeed(zipSync({ 'notes.md': strToU8('# hi'), 'export.json': fixtureBytes('export.json') }), 'export.zip');
+  it('ZIP without full.csv takes the first .csv or .json entry, skipping macOS metadata', () => {
+    const csvZip = parseFeed(
+      zipSync({ '__MACOSX/._recent.csv': strToU8('junk'), '._recent.csv': strToU8('junk'), 'recent.csv': fixtureBytes('recent-15col.csv'), 'later.json': strToU8('{}') }),
+      'recent.zip',
+    );
+    const jsonZip = parseFeed(zipSync({ 'notes.md': strToU8('# hi'), 'export.json': fixtureBytes('export.json'), 'z.csv': strToU8('x') }), 'export.zip');
     expect([csvZip.format, csvZip.records.length, jsonZip.format, jsonZip.records.length]).toStrictEqual([
       'threatfox-csv-zip', 4, 'threatfox-json-export', 2,
+    ]);
+  });
+
+  it('reports an export-style record inside an API array instead of re-mapping it', () => {
+    const feed = parseFeed(utf8(JSON.stringify([{ ioc_value: 'a.example', ioc_type: 'domain', first_seen_utc: '2024-07-16 05:25:36' }])), 'mixed.json');
+    expect(feed.rejected).toStrictEqual([
+      { location: { file: 'mixed.json', pointer: '/0' }, value: 'a.example', reason: 'export-style record ("ioc_value") where an API record ("ioc") was expected' },
     ]);
   });
 

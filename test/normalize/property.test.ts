@@ -123,9 +123,20 @@ describe('validators never throw on garbage (seeded)', () => {
     const validators: Array<(text: string) => unknown> = [
       normalizeDomain, normalizeUrl, normalizeIp, parseIpPort, normalizeEmail, normalizeTimestamp, (t) => normalizeHash('sha256', t),
     ];
+    const thrown: string[] = [];
+    let rejected = 0;
     for (let i = 0; i < RUNS; i++) {
       const input = rng.string(alphabet, rng.int(0, 40));
-      for (const validate of validators) expect(() => validate(input)).not.toThrow();
+      for (const validate of validators) {
+        try {
+          if (!(validate(input) as { ok: boolean }).ok) rejected++;
+        } catch (error) {
+          thrown.push(`${JSON.stringify(input)}: ${String(error)}`);
+        }
+      }
     }
+    expect(thrown).toStrictEqual([]);
+    // Garbage must overwhelmingly be refused, not "repaired" into a value.
+    expect(rejected).toBeGreaterThan(RUNS * validators.length * 0.9);
   });
 });

@@ -70,14 +70,36 @@ export function renderPackReadme(k: Knowledge, doc: PackDocument): string {
     const qs = doc.queries.filter((q) => q.platform === p);
     if (!qs.length) continue;
     out.push(`### ${mdText(k.dialects[p].label)}`, '');
-    for (const q of qs) {
-      out.push(`#### ${mdText(q.title)}`, '');
-      out.push(`Table ${mdCode(q.table)} · connector ${mdCode(q.connectorId)} · hunts ${q.iocTypes.map((t) => mdText(k.iocTypes[t]!.plural)).join(', ')} · confidence ${q.confidence} · lookback ${q.lookbackDays} days · file ${mdLink(q.file, q.file)}`, '');
+    for (const huntId of [...new Set(qs.map((q) => q.hunt))]) {
+      const group = qs.filter((q) => q.hunt === huntId);
+      const q = group[0]!;
+      const inline = group.length === 1 && q.variant === 'inline';
+      out.push(`#### ${mdText(inline ? q.title : q.title.replace(/ \((part \d+ of \d+|watchlist variant)\)$/, ''))}`, '');
+      out.push(
+        `Table ${mdCode(q.table)} · connector ${mdCode(q.connectorId)} · hunts ${q.iocTypes.map((t) => mdText(k.iocTypes[t]!.plural)).join(', ')} · confidence ${q.confidence} · lookback ${q.lookbackDays} days` +
+          (inline ? ` · file ${mdLink(q.file, q.file)}` : ''),
+        '',
+      );
       out.push(mdTrusted(q.description), '');
-      const lines = q.kql.split('\n').length;
-      // The file's `//` header repeats the title and description shown above; the README shows the query itself.
-      if (lines <= INLINE_QUERY_MAX_LINES) out.push(mdFence(q.kql.split('\n').slice(QUERY_HEADER_LINES).join('\n'), 'kql'), '');
-      else out.push(`The query is ${lines} lines long; open ${mdLink(q.file, q.file)} to copy it.`, '');
+      if (inline) {
+        const lines = q.kql.split('\n').length;
+        // The file's `//` header repeats the title and description shown above; the README shows the query itself.
+        if (lines <= INLINE_QUERY_MAX_LINES) out.push(mdFence(q.kql.split('\n').slice(QUERY_HEADER_LINES).join('\n'), 'kql'), '');
+        else out.push(`The query is ${lines} lines long; open ${mdLink(q.file, q.file)} to copy it.`, '');
+        continue;
+      }
+      const parts = group.filter((x) => x.variant === 'chunk');
+      const wl = group.find((x) => x.variant === 'watchlist');
+      const total = parts.reduce((n, x) => n + x.iocCount, 0);
+      out.push(`This hunt holds ${total} values: as one query it would pass the 10,000-character limit of an analytics rule (and \`has_any\` stops at 10,000 values), so it comes split:`, '');
+      if (wl) {
+        out.push(
+          `- **Watchlist variant** (use this for a scheduled rule): ${mdLink(wl.file, wl.file)}. Upload ${(wl.watchlists ?? [])
+            .map((a) => { const w = doc.watchlists.find((x) => x.alias === a)!; return `${mdLink(w.file, w.file)} as watchlist alias ${mdCode(a)}`; })
+            .join(' and ')} with \`SearchKey\` as the search key.`,
+        );
+      }
+      out.push(`- **${parts.length} numbered parts** of at most 10,000 characters each${wl ? ', for when you cannot create watchlists' : ''}; run every part: ${parts.map((x) => mdLink(String(x.part?.index ?? ''), x.file)).join(', ')}.`, '');
     }
   }
   if (doc.notHunted.length) {
