@@ -10,7 +10,9 @@ import { loadKnowledge, type Knowledge } from './knowledge/load.js';
 import { loadWarninglists } from './knowledge/warninglists.js';
 import { platformSchema } from './knowledge/catalog.js';
 import type { Platform } from './hunt/ir.js';
-import { assemblePack, flagIoc, type PackDocument } from './pack/pack.js';
+import { assemblePack, type PackDocument } from './pack/pack.js';
+import { applyPolicy, DEFAULT_TTL_DAYS, type TtlClass } from './pack/policy.js';
+import { readAllowlist } from './knowledge/allowlist.js';
 import { uniqueSlugs } from './pack/slug.js';
 import { writeAtomically, type FileMap } from './pack/output.js';
 import { renderPackReadme } from './render/markdown/pack-readme.js';
@@ -34,6 +36,16 @@ export interface BuildOptions {
   readonly tables?: 'default' | 'all' | readonly string[];
   /** Add hunts through the ASIM parsers. */
   readonly asim?: boolean;
+  /** Allowlist files (`VALUE  REASON` per line). */
+  readonly allowlists?: readonly string[];
+  /** Drop IOCs below this feed confidence. */
+  readonly minConfidence?: number;
+  /** Time-to-live per IOC class in days (defaults: ip 30, domain 90, url 90, hash 365, email 90). */
+  readonly ttlDays?: Readonly<Record<TtlClass, number>>;
+  /** ISO date expiry is evaluated at; default: the newest date in the feeds, so builds stay reproducible. */
+  readonly asOf?: string;
+  /** Apply the bundled warninglists (default true). */
+  readonly warninglists?: boolean;
   /** Any rejected record fails the run. */
   readonly strict: boolean;
   /** Parse and bind every query with the Kusto parser before writing. */
@@ -56,8 +68,19 @@ export interface RunDocument {
   readonly generator: { readonly name: 'huntpack'; readonly version: string };
   readonly generatedAt?: string;
   readonly inputs: readonly { readonly file: string; readonly format: string; readonly records: number; readonly accepted: number; readonly rejected: number }[];
-  readonly families: readonly { readonly id: string; readonly name: string; readonly iocs: number; readonly queries: number; readonly dir: string }[];
+  readonly families: readonly { readonly id: string; readonly name: string; readonly iocs: number; readonly dropped: number; readonly flagged: number; readonly queries: number; readonly dir: string }[];
   readonly rejected: readonly RunRejected[];
+  /** How IOCs were selected for hunting. */
+  readonly policy: {
+    readonly asOf: string | null;
+    readonly asOfSource: 'option' | 'newest date in the feeds' | 'no IOCs';
+    readonly ttlDays: Readonly<Record<TtlClass, number>>;
+    readonly minConfidence: number | null;
+    readonly warninglists: readonly string[];
+    readonly allowlists: readonly string[];
+  };
+  /** IOCs not hunted, with the family, the reason and the list that dropped them. */
+  readonly dropped: readonly { readonly family: string; readonly type: string; readonly value: string; readonly port?: number; readonly code: string; readonly reason: string; readonly list: string }[];
   readonly warnings: readonly { readonly file: string; readonly location: string; readonly message: string }[];
 }
 
@@ -129,7 +152,9 @@ export function validatePackQueries(k: Knowledge, packs: readonly PackDocument[]
 /** Run a build in memory: parse, plan, render, validate. Throws FeedError / BuildError; writes nothing. */
 export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
   const k = loadKnowledge();
-  const lists = loadWarninglists();
+  const useLists = options.warninglists !== false;
+  const lists = useLists ? loadWarninglists() : undefined;
+  const allowlists = (options.allowlists ?? []).map(readAllowlist);
   const inputs = options.inputs.length ? options.inputs.map((f) => ({ path: f, display: f })) : [{ path: SAMPLE_FEED, display: SAMPLE_DISPLAY }];
 
   const records: ParsedRecord[] = [];
@@ -152,22 +177,37 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
   }
 
   const families = groupByFamily(records);
+  // Default expiry reference: the newest date in the feeds, so the same input always gives the same packs.
+  let newest: string | null = null;
+  for (const r of records) for (const d of [r.ioc.firstSeen, r.ioc.lastSeen]) if (d !== null && (newest === null || d > newest)) newest = d;
+  const asOf = options.asOf ?? newest;
+  const ttlDays = options.ttlDays ?? DEFAULT_TTL_DAYS;
+  const dropped: RunDocument['dropped'][number][] = [];
   const slugs = uniqueSlugs(families.map((f) => f.family.id));
   const packs: PackDocument[] = [];
   const files: FileMap = new Map();
   families.forEach((fam, index) => {
     options.onProgress?.(index, families.length, fam.family.name);
     const slug = slugs.get(fam.family.id)!;
-    const iocs = fam.iocs.map((i) => flagIoc(i, lists));
+    const decided = applyPolicy(fam.iocs, {
+      ...(lists ? { lists } : {}),
+      allowlists,
+      ...(options.minConfidence !== undefined ? { minConfidence: options.minConfidence } : {}),
+      ttlDays,
+      asOf: asOf ?? '9999-12-31T00:00:00Z',
+    });
+    for (const d of decided.dropped) {
+      dropped.push({ family: fam.family.id, type: d.ioc.type, value: d.ioc.value, ...(d.ioc.port !== undefined ? { port: d.ioc.port } : {}), code: d.code, reason: d.reason, list: d.list });
+    }
     const { doc, watchlistFiles } = assemblePack(
       k,
-      { family: fam.family, slug, iocs },
+      { family: fam.family, slug, iocs: decided.kept, dropped: decided.dropped },
       {
         platforms: options.platforms,
         lookbackDays: options.lookbackDays,
         tables: options.tables ?? 'default',
         asim: options.asim ?? false,
-        isSharedHost: (host) => lists.isSharedHost(host),
+        isSharedHost: (host) => lists?.isSharedHost(host) ?? false,
         version: VERSION,
         ...(options.now ? { generatedAt: options.now } : {}),
       },
@@ -191,8 +231,17 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
     generator: { name: 'huntpack', version: VERSION },
     ...(options.now ? { generatedAt: options.now } : {}),
     inputs: runInputs,
-    families: packs.map((p) => ({ id: p.family.id, name: p.family.name, iocs: p.stats.total, queries: p.queries.length, dir: p.family.slug })),
+    families: packs.map((p) => ({ id: p.family.id, name: p.family.name, iocs: p.stats.total, dropped: p.stats.dropped, flagged: p.stats.flagged, queries: p.queries.length, dir: p.family.slug })),
     rejected,
+    policy: {
+      asOf,
+      asOfSource: options.asOf ? 'option' : asOf ? 'newest date in the feeds' : 'no IOCs',
+      ttlDays,
+      minConfidence: options.minConfidence ?? null,
+      warninglists: lists ? lists.lists.map((l) => l.name) : [],
+      allowlists: allowlists.map((a) => a.file),
+    },
+    dropped,
     warnings,
   };
   files.set('run.json', json(run));

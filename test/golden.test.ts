@@ -13,6 +13,7 @@ export const GOLDEN_CASES: Record<string, { inputs: string[]; options?: Partial<
   'reference-kongtuke': { inputs: [join(FIXTURE_DIR, 'golden/reference-kongtuke.json')] },
   'hostile': { inputs: [join(FIXTURE_DIR, 'golden/hostile.ndjson')] },
   'mixed-recent-csv': { inputs: [join(FIXTURE_DIR, 'golden/mixed-recent.csv')] },
+  'policy': { inputs: [join(FIXTURE_DIR, 'golden/policy.json')], options: { allowlists: [join(FIXTURE_DIR, 'golden/policy-allowlist.txt')] } },
   // Every table of the matrix and the ASIM parsers, over a feed with every IOC type.
   'full-matrix': { inputs: [join(FIXTURE_DIR, 'golden/mixed-recent.csv'), join(FIXTURE_DIR, 'golden/reference-kongtuke.json')], options: { tables: 'all', asim: true } },
 };

@@ -15,6 +15,7 @@ const k = loadKnowledge();
 function columnsOf(p: Predicate): string[] {
   switch (p.kind) {
     case 'any':
+    case 'all':
       return p.of.flatMap(columnsOf);
     case 'ip-port-in':
       return [p.ipColumn, p.portColumn];
@@ -87,6 +88,11 @@ describe('knowledge: hunt matrix', () => {
 });
 
 describe('knowledge: false-positive scenarios', () => {
+  it('covers the required scenarios', () => {
+    const ids = k.falsePositives.map((f) => f.id);
+    for (const id of ['scheduled-monitoring', 'admin-config-backups', 'network-discovery', 'cloud-sync', 'database-backup', 'shared-hosting-ip', 'security-tooling-hosts', 'mail-gateway-detonation']) expect(ids).toContain(id);
+  });
+
   it('every exclusion names an existing column of its table', () => {
     const problems: string[] = [];
     for (const fp of k.falsePositives) {
@@ -135,7 +141,30 @@ describe('knowledge: warninglists', () => {
     for (const l of loadWarninglists().lists) {
       expect(l.source.length, l.name).toBeGreaterThan(3);
       expect(l.licence.length, l.name).toBeGreaterThan(3);
-      expect(l.values.length, l.name).toBeGreaterThan(0);
+      expect(l.entries.length, l.name).toBeGreaterThan(0);
+      expect(l.description.length, l.name).toBeGreaterThan(10);
     }
+  });
+
+  it('covers the required families of lists', () => {
+    const flags = new Set(loadWarninglists().lists.map((l) => l.flag));
+    for (const f of ['reserved-ip', 'public-resolver', 'benign-hash', 'reserved-name', 'popular-domain', 'url-shortener', 'dynamic-dns', 'cloud-ip', 'cdn-ip']) expect(flags, f).toContain(f);
+  });
+
+  it('every list value parses for its match kind', () => {
+    const problems: string[] = [];
+    for (const l of loadWarninglists().lists) {
+      for (const v of l.entries) {
+        if (l.matchKind === 'cidr' && !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(v.trim())) problems.push(`${l.name}: ${v}`);
+        if (l.matchKind === 'regex') {
+          try {
+            new RegExp(v);
+          } catch {
+            problems.push(`${l.name}: bad regex ${v}`);
+          }
+        }
+      }
+    }
+    expect(problems).toStrictEqual([]);
   });
 });

@@ -9,6 +9,8 @@ import { checkOutputTarget, OutputError } from '../pack/output.js';
 import type { Platform } from '../hunt/ir.js';
 import { loadKnowledge } from '../knowledge/load.js';
 import { validateFiles } from '../validate/files.js';
+import { parseTtl, type TtlClass } from '../pack/policy.js';
+import { AllowlistError } from '../knowledge/allowlist.js';
 
 /** Exit codes (documented in --help and the README). */
 export const EXIT = { ok: 0, input: 1, usage: 2, invalidKql: 4, output: 5, internal: 70 } as const;
@@ -30,6 +32,24 @@ function parseTables(value: string): 'default' | 'all' | string[] {
   const bad = parts.filter((p) => !known.has(p));
   if (bad.length || parts.length === 0) throw new InvalidArgumentError(`unknown table ${bad.join(', ') || '(none)'}; known: ${[...known].sort().join(', ')}`);
   return parts;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseConfidence(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 100) throw new InvalidArgumentError('expected a whole number from 0 to 100');
+  return n;
+}
+
+function parseTtlOption(value: string): Record<TtlClass, number> {
+  try {
+    return parseTtl(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function parseDays(value: string): number {
@@ -67,6 +87,7 @@ function printSummary(result: BuildResult, outDir: string): void {
   const queries = run.families.reduce((n, f) => n + f.queries, 0);
   const lines = [
     `huntpack ${VERSION}: ${run.inputs.map((i) => `${i.file} (${i.format}, ${i.records} records)`).join(', ')}`,
+    ...(run.dropped.length ? [`${run.dropped.length} IOC${run.dropped.length === 1 ? '' : 's'} not hunted (warninglists, allowlist, confidence, expiry at ${run.policy.asOf?.slice(0, 10) ?? '-'}); see index.md`] : []),
     `Wrote ${run.families.length} hunt pack${run.families.length === 1 ? '' : 's'} (${iocs} IOCs, ${queries} queries) to ${shown}/`,
     ...run.families.map((f) => `  ${shown}/${f.dir}/README.md  ${f.name}: ${f.iocs} IOCs, ${f.queries} queries`),
   ];
@@ -135,11 +156,16 @@ The same input always gives byte-identical files. Output is written to a tempora
         .argParser(parseTables),
     )
     .option('--asim', 'also hunt through the ASIM parsers (_Im_Dns, _Im_WebSession, _Im_NetworkSession, _Im_FileEvent, _Im_ProcessCreate)', false)
+    .option('--allowlist <file>', 'drop IOCs you know are benign: one "VALUE  REASON" per line (IP, CIDR, domain, URL, e-mail or hash); repeatable', collect, [])
+    .addOption(new Option('--min-confidence <n>', 'drop IOCs whose feed confidence is below n (0-100)').argParser(parseConfidence))
+    .addOption(new Option('--ttl <list>', 'time-to-live in days per IOC class, counted from last seen (else first seen): ip=30,domain=90,url=90,hash=365,email=90').argParser(parseTtlOption))
+    .addOption(new Option('--as-of <date>', 'evaluate expiry at this date (default: the newest date in the feeds, so builds stay reproducible)').argParser(parseNow))
+    .option('--no-warninglists', 'do not drop or flag IOCs with the bundled warninglists')
     .option('--strict', 'fail (exit 1, nothing written) if any record is rejected', false)
     .option('--no-validate', 'skip parsing every query with the Kusto parser before writing')
     .addOption(new Option('--now <date>', 'timestamp to record in the packs (default: none, so output stays reproducible)').argParser(parseNow))
     .option('-q, --quiet', 'print nothing on success', false)
-    .action(async (feeds: string[], opts: { out: string; platform: Platform[]; lookback: number; tables: 'default' | 'all' | string[]; asim: boolean; strict: boolean; validate: boolean; now?: string; quiet: boolean }) => {
+    .action(async (feeds: string[], opts: { out: string; platform: Platform[]; lookback: number; tables: 'default' | 'all' | string[]; asim: boolean; allowlist: string[]; minConfidence?: number; ttl?: Record<TtlClass, number>; asOf?: string; warninglists: boolean; strict: boolean; validate: boolean; now?: string; quiet: boolean }) => {
       checkOutputTarget(opts.out);
       const result = await build({
         inputs: feeds,
@@ -148,6 +174,11 @@ The same input always gives byte-identical files. Output is written to a tempora
         lookbackDays: opts.lookback,
         tables: opts.tables,
         asim: opts.asim,
+        allowlists: opts.allowlist,
+        ...(opts.minConfidence !== undefined ? { minConfidence: opts.minConfidence } : {}),
+        ...(opts.ttl ? { ttlDays: opts.ttl } : {}),
+        ...(opts.asOf ? { asOf: opts.asOf } : {}),
+        warninglists: opts.warninglists,
         strict: opts.strict,
         validate: opts.validate,
         ...(opts.now ? { now: opts.now } : {}),
@@ -205,7 +236,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`huntpack: error: ${err.message}\n`);
       return EXIT.usage;
     }
-    if (err instanceof FeedError) {
+    if (err instanceof FeedError || err instanceof AllowlistError) {
       process.stderr.write(`huntpack: error: ${err.message}\n`);
       return EXIT.input;
     }

@@ -75,6 +75,25 @@ function compilePredicate(hunt: Hunt, p: Predicate): Test {
         return prefixes.some((x) => v.startsWith(x)) ? v : undefined;
       };
     }
+    case 'contains-any': {
+      const parts = p.values.map(lower);
+      return (row) => {
+        const v = lower(text(row[p.column]));
+        return parts.some((x) => v.includes(x)) ? v : undefined;
+      };
+    }
+    case 'all': {
+      const tests = p.of.map((q) => compilePredicate(hunt, q));
+      return (row) => {
+        let first: string | undefined;
+        for (const t of tests) {
+          const r = t(row);
+          if (r === undefined) return undefined;
+          first ??= r;
+        }
+        return first;
+      };
+    }
     case 'any': {
       const tests = p.of.map((q) => compilePredicate(hunt, q));
       return (row) => {

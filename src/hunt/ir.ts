@@ -31,11 +31,15 @@ export type ValueSet =
  * - url-equals-any: urlKey(col) == urlKey(u) for some IOC URL u (see hunt/semantics.ts).
  * - ip-in: canonical(col) == canonical(ip) for some ip (IPv4 and IPv4-mapped IPv6 are one address).
  * - ip-port-in: ip-in on ipColumn and int(portColumn) == the IOC's port, for one IOC.
- * - any: at least one sub-predicate holds. Only expression kinds (equals-any, starts-with-any, ip-in) may be nested.
+ * - contains-any: lower(col) contains one of the lower-cased values (substring, as KQL `contains`).
+ * - any / all: at least one / every sub-predicate holds. Only expression kinds (equals-any, starts-with-any,
+ *   contains-any, any, all) may be nested.
  */
 export type Predicate =
   | { readonly kind: 'equals-any'; readonly column: string; readonly set?: string; readonly values?: readonly string[] }
   | { readonly kind: 'starts-with-any'; readonly column: string; readonly values: readonly string[] }
+  | { readonly kind: 'contains-any'; readonly column: string; readonly values: readonly string[] }
+  | { readonly kind: 'all'; readonly of: readonly Predicate[] }
   | { readonly kind: 'host-in-domains'; readonly columns: readonly HostColumn[]; readonly set: string }
   | { readonly kind: 'url-equals-any'; readonly column: string; readonly set: string }
   | { readonly kind: 'ip-in'; readonly column: string; readonly set: string }

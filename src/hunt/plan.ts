@@ -107,7 +107,7 @@ function setFor(key: string, sets: Map<SetKey, ValueSet>): ValueSet {
 
 /** Names of the sets a predicate uses. */
 export function predicateSets(p: Predicate, into: Set<string> = new Set()): Set<string> {
-  if (p.kind === 'any') p.of.forEach((q) => predicateSets(q, into));
+  if (p.kind === 'any' || p.kind === 'all') p.of.forEach((q) => predicateSets(q, into));
   else if ('set' in p && p.set !== undefined) into.add(p.set);
   return into;
 }

@@ -31,7 +31,9 @@ const PredicateSchema: v.GenericSchema<Predicate> = v.lazy(() =>
     v.strictObject({ kind: v.literal('url-equals-any'), column: v.string(), set: v.string() }),
     v.strictObject({ kind: v.literal('ip-in'), column: v.string(), set: v.string() }),
     v.strictObject({ kind: v.literal('ip-port-in'), ipColumn: v.string(), portColumn: v.string(), set: v.string() }),
+    v.strictObject({ kind: v.literal('contains-any'), column: v.string(), values: v.array(v.string()) }),
     v.strictObject({ kind: v.literal('any'), of: v.array(PredicateSchema) }),
+    v.strictObject({ kind: v.literal('all'), of: v.array(PredicateSchema) }),
   ]),
 ) as v.GenericSchema<Predicate>;
 

@@ -1,5 +1,6 @@
 /**
- * Warninglists: data files (data/warninglists/*.yaml) that flag or drop IOCs, each with its source, licence and policy.
+ * Warninglists: data files (data/warninglists/*.yaml) that flag or drop IOCs, each with its source, licence, match kind,
+ * IOC types and policy. Values are inline or come from a vendored MISP warninglist (data/warninglists/misp/<name>/list.json).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
@@ -8,23 +9,42 @@ import ipaddr from 'ipaddr.js';
 import { IOC_TYPES, type Ioc } from '../model/ioc.js';
 import { DATA_DIR, checkData } from './load.js';
 
-const WarninglistSchema = v.strictObject({
-  name: v.pipe(v.string(), v.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)),
-  description: v.string(),
-  source: v.pipe(v.string(), v.minLength(1)),
-  licence: v.pipe(v.string(), v.minLength(1)),
-  matchKind: v.picklist(['exact', 'hostname', 'cidr', 'regex']),
-  iocTypes: v.pipe(v.array(v.picklist(IOC_TYPES)), v.minLength(1)),
-  policy: v.picklist(['flag', 'drop']),
-  flag: v.pipe(v.string(), v.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)),
-  reason: v.string(),
-  values: v.pipe(v.array(v.string()), v.minLength(1)),
-  /** Hosts of shared platforms (URL shorteners, free hosting, dynamic DNS): a URL there is hunted by full URL only. */
-  sharedPlatform: v.optional(v.boolean()),
-});
-export type Warninglist = v.InferOutput<typeof WarninglistSchema>;
+const Policy = v.picklist(['flag', 'drop']);
 
-/** A warninglist hit on one IOC. */
+const WarninglistSchema = v.pipe(
+  v.strictObject({
+    name: v.pipe(v.string(), v.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)),
+    description: v.pipe(v.string(), v.minLength(10)),
+    source: v.pipe(v.string(), v.minLength(5)),
+    licence: v.pipe(v.string(), v.minLength(3)),
+    /** Name of a vendored MISP list whose `list` holds the values. */
+    misp: v.optional(v.string()),
+    values: v.optional(v.pipe(v.array(v.string()), v.minLength(1))),
+    /**
+     * exact: the IOC value equals a list value; hostname: the IOC's host (domain, URL host) is a list name or a subdomain;
+     * host-exact: the host equals a list name; substring: the host contains a list value; cidr: the IP is in a range;
+     * regex: the value matches.
+     */
+    matchKind: v.picklist(['exact', 'hostname', 'host-exact', 'substring', 'cidr', 'regex']),
+    iocTypes: v.pipe(v.array(v.picklist(IOC_TYPES)), v.minLength(1)),
+    /** `drop`: never hunted, reported with the reason; `flag`: hunted and marked. */
+    policy: Policy,
+    /** Policy when the IOC is exactly a listed host (e.g. a dynamic-DNS provider's base domain). */
+    exactPolicy: v.optional(Policy),
+    /** Policy for URL IOCs on a listed host. */
+    urlPolicy: v.optional(Policy),
+    /** Hosts of shared platforms: a URL there is hunted by full URL only, never by its host. */
+    sharedPlatform: v.optional(v.boolean()),
+    flag: v.pipe(v.string(), v.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)),
+    reason: v.pipe(v.string(), v.minLength(10)),
+  }),
+  v.check((l) => (l.misp === undefined) !== (l.values === undefined), 'give exactly one of `misp` and `values`'),
+);
+export type Warninglist = v.InferOutput<typeof WarninglistSchema> & { readonly entries: readonly string[] };
+
+const MispListSchema = v.looseObject({ name: v.string(), version: v.union([v.number(), v.string()]), list: v.array(v.string()) });
+
+/** A warninglist or allowlist hit on one IOC. */
 export interface ListHit {
   readonly list: string;
   readonly policy: 'flag' | 'drop';
@@ -32,77 +52,119 @@ export interface ListHit {
   readonly reason: string;
 }
 
-/** The host a hostname list looks at: the domain, the URL's host, the e-mail's domain. */
-function hostOf(ioc: Ioc): string | undefined {
+/** The host a hostname list looks at: the domain, or the URL's host. */
+export function hostOfIoc(ioc: Pick<Ioc, 'type' | 'value'>): string | undefined {
   if (ioc.type === 'domain') return ioc.value;
   if (ioc.type === 'email') return ioc.value.slice(ioc.value.lastIndexOf('@') + 1);
-  if (ioc.type === 'url') return /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^@/?#]*@)?([^:/?#]*)/.exec(ioc.value)?.[1];
+  if (ioc.type === 'url') return /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^@/?#]*@)?([^:/?#]*)/i.exec(ioc.value)?.[1]?.toLowerCase().replace(/\.+$/, '');
   return undefined;
 }
 
-type Matcher = (ioc: Ioc) => boolean;
+/** How a list matched: the IOC is exactly a listed value/host, or inside one (subdomain, range, substring). */
+type MatchResult = 'exact' | 'within' | undefined;
+type Matcher = (ioc: Pick<Ioc, 'type' | 'value'>) => MatchResult;
+
+/** A CIDR matcher: single addresses in a set, real ranges scanned (lists like public-dns-v4 are 60,000 single IPs). */
+export function compileCidrs(values: readonly string[]): (ip: string) => boolean {
+  const singles = new Set<string>();
+  const ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
+  for (const raw of values) {
+    const text = raw.trim();
+    const [addr, bits] = text.includes('/') ? ipaddr.parseCIDR(text) : [ipaddr.parse(text), text.includes(':') ? 128 : 32];
+    const full = addr.kind() === 'ipv4' ? 32 : 128;
+    if (bits === full) singles.add(addr.toNormalizedString());
+    else ranges.push([addr, bits]);
+  }
+  return (ip) => {
+    if (!ipaddr.isValid(ip)) return false;
+    const addr = ipaddr.parse(ip);
+    if (singles.has(addr.toNormalizedString())) return true;
+    return ranges.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
+  };
+}
 
 function compile(list: Warninglist): Matcher {
+  const values = list.entries.map((x) => x.trim().toLowerCase()).filter((x) => x !== '');
   switch (list.matchKind) {
     case 'exact': {
-      const set = new Set(list.values.map((x) => x.toLowerCase()));
-      return (ioc) => set.has(ioc.value);
+      const set = new Set(values);
+      return (ioc) => (set.has(ioc.value.toLowerCase()) ? 'exact' : undefined);
     }
-    case 'hostname': {
-      const set = new Set(list.values.map((x) => x.toLowerCase().replace(/^\.+|\.+$/g, '')));
+    case 'hostname':
+    case 'host-exact': {
+      const set = new Set(values.map((x) => x.replace(/^\.+|\.+$/g, '')));
+      const subdomains = list.matchKind === 'hostname';
       return (ioc) => {
-        const host = hostOf(ioc);
-        if (!host) return false;
-        const labels = host.split('.');
-        for (let i = 0; i < labels.length; i++) if (set.has(labels.slice(i).join('.'))) return true;
-        return false;
+        const host = hostOfIoc(ioc);
+        if (!host) return undefined;
+        if (set.has(host)) return 'exact';
+        if (!subdomains) return undefined;
+        for (let i = host.indexOf('.'); i >= 0; i = host.indexOf('.', i + 1)) if (set.has(host.slice(i + 1))) return 'within';
+        return undefined;
       };
     }
+    case 'substring':
+      return (ioc) => {
+        const host = hostOfIoc(ioc) ?? ioc.value.toLowerCase();
+        return values.some((x) => host.includes(x)) ? (values.includes(host) ? 'exact' : 'within') : undefined;
+      };
     case 'cidr': {
-      const ranges = list.values.map((x) => (x.includes('/') ? ipaddr.parseCIDR(x) : ipaddr.parseCIDR(x + (x.includes(':') ? '/128' : '/32'))));
-      return (ioc) => {
-        if (ioc.type !== 'ipv4' && ioc.type !== 'ipv6') return false;
-        const addr = ipaddr.parse(ioc.value);
-        return ranges.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
-      };
+      const inRange = compileCidrs(list.entries);
+      return (ioc) => (ioc.type === 'ipv4' || ioc.type === 'ipv6') && inRange(ioc.value) ? 'within' : undefined;
     }
     case 'regex': {
-      const res = list.values.map((x) => new RegExp(x, 'i'));
-      return (ioc) => res.some((re) => re.test(ioc.value));
+      const res = list.entries.map((x) => new RegExp(x, 'i'));
+      return (ioc) => (res.some((re) => re.test(ioc.value)) ? 'within' : undefined);
     }
   }
 }
 
 export interface Warninglists {
   readonly lists: readonly Warninglist[];
-  /** Every list that applies to the IOC and matches it, in list-name order. */
-  check(ioc: Ioc): ListHit[];
+  /** Every list that applies to the IOC and matches it, with the policy that applies, in list-name order. */
+  check(ioc: Pick<Ioc, 'type' | 'value'>): ListHit[];
   /** Is `host` on a shared-platform list (so its URLs are hunted by full URL, never by host)? */
   isSharedHost(host: string): boolean;
 }
 
 let cached: Warninglists | undefined;
 
+/** Load one list file, resolving `misp:` values from the vendored MISP lists. */
+function loadList(file: string): Warninglist {
+  const dir = DATA_DIR + 'warninglists/';
+  const list = checkData(WarninglistSchema, parseYaml(readFileSync(dir + file, 'utf8')), `data/warninglists/${file}`);
+  let entries = list.values ?? [];
+  if (list.misp !== undefined) {
+    const misp = checkData(MispListSchema, JSON.parse(readFileSync(`${dir}misp/${list.misp}/list.json`, 'utf8')), `data/warninglists/misp/${list.misp}/list.json`);
+    entries = misp.list;
+  }
+  return { ...list, entries };
+}
+
 /** Load and compile every warninglist (cached per process). */
 export function loadWarninglists(): Warninglists {
   if (cached) return cached;
-  const dir = DATA_DIR + 'warninglists/';
-  const lists = readdirSync(dir)
+  const lists = readdirSync(DATA_DIR + 'warninglists/')
     .filter((n) => n.endsWith('.yaml'))
     .sort()
-    .map((n) => checkData(WarninglistSchema, parseYaml(readFileSync(dir + n, 'utf8')), `data/warninglists/${n}`));
+    .map(loadList);
   const compiled = lists.map((l) => ({ list: l, match: compile(l) }));
   const shared = compiled.filter((c) => c.list.sharedPlatform);
   cached = {
     lists,
-    isSharedHost(host) {
-      const probe = { type: 'domain', value: host } as Ioc;
-      return shared.some((c) => c.match(probe));
-    },
     check(ioc) {
-      return compiled
-        .filter((c) => c.list.iocTypes.includes(ioc.type) && c.match(ioc))
-        .map((c) => ({ list: c.list.name, policy: c.list.policy, flag: c.list.flag, reason: c.list.reason }));
+      const hits: ListHit[] = [];
+      for (const c of compiled) {
+        if (!c.list.iocTypes.includes(ioc.type)) continue;
+        const m = c.match(ioc);
+        if (m === undefined) continue;
+        const policy = ioc.type === 'url' ? (c.list.urlPolicy ?? c.list.policy) : m === 'exact' ? (c.list.exactPolicy ?? c.list.policy) : c.list.policy;
+        hits.push({ list: c.list.name, policy, flag: c.list.flag, reason: c.list.reason });
+      }
+      return hits;
+    },
+    isSharedHost(host) {
+      return shared.some((c) => c.match({ type: 'domain', value: host }) !== undefined);
     },
   };
   return cached;

@@ -4,7 +4,7 @@
  */
 import type { FamilyRef, Ioc, IocFlag, IocType } from '../model/ioc.js';
 import type { Knowledge, FamilyProfile } from '../knowledge/load.js';
-import type { Warninglists } from '../knowledge/warninglists.js';
+import type { DroppedIoc } from './policy.js';
 import type { Hunt, Platform } from '../hunt/ir.js';
 import { planHunts, unhuntedTypes, type TableSelection } from '../hunt/plan.js';
 import { fitHunt } from './limits.js';
@@ -61,6 +61,8 @@ export interface PackDocument {
   readonly summary: string;
   readonly stats: PackStats;
   readonly iocs: readonly PackIoc[];
+  /** IOCs of the feed that are not hunted (warninglists, allowlist, confidence, expiry, compromised sites), with the reason. */
+  readonly excluded: readonly PackExcluded[];
   readonly queries: readonly PackQuery[];
   /** Sentinel watchlists for the watchlist variants: upload `file` with this alias and `SearchKey` as the search key. */
   readonly watchlists: readonly { readonly alias: string; readonly file: string; readonly set: string; readonly items: number }[];
@@ -83,12 +85,31 @@ export interface PackStats {
   readonly lastSeen: string | null;
   readonly confidence: { readonly min: number; readonly max: number; readonly median: number } | null;
   readonly flagged: number;
+  /** IOCs not hunted (see `excluded`). */
+  readonly dropped: number;
 }
 
 export interface PackInput {
   readonly family: FamilyRef;
   readonly slug: string;
+  /** The IOCs to hunt (after the policy). */
   readonly iocs: readonly Ioc[];
+  /** The IOCs the policy dropped. */
+  readonly dropped: readonly DroppedIoc[];
+}
+
+/** An IOC that is not hunted, as pack.json lists it. */
+export interface PackExcluded {
+  readonly type: IocType;
+  readonly value: string;
+  readonly port?: number;
+  readonly code: string;
+  readonly reason: string;
+  readonly list: string;
+  readonly firstSeen: string;
+  readonly lastSeen: string | null;
+  readonly confidence: number | null;
+  readonly sourceIds: readonly string[];
 }
 
 export interface PackOptions extends Partial<TableSelection> {
@@ -105,7 +126,7 @@ function count<T extends string>(items: readonly T[]): Record<T, number> {
   return out;
 }
 
-function computeStats(iocs: readonly PackIoc[], typeOrder: readonly string[]): PackStats {
+function computeStats(iocs: readonly PackIoc[], typeOrder: readonly string[], dropped: number): PackStats {
   const byTypeRaw = count(iocs.map((i) => i.type));
   const byType: Partial<Record<IocType, number>> = {};
   for (const t of typeOrder) if (byTypeRaw[t as IocType]) byType[t as IocType] = byTypeRaw[t as IocType];
@@ -125,22 +146,8 @@ function computeStats(iocs: readonly PackIoc[], typeOrder: readonly string[]): P
       ? { min: conf[0]!, max: conf[conf.length - 1]!, median: conf.length % 2 ? conf[mid]! : Math.round((conf[mid - 1]! + conf[mid]!) / 2) }
       : null,
     flagged: iocs.filter((i) => i.flags.length > 0).length,
+    dropped,
   };
-}
-
-/** Apply warninglist flags (and the feed's is_compromised) to an IOC. */
-export function flagIoc(ioc: Ioc, lists: Warninglists): Ioc {
-  const flags: IocFlag[] = [...ioc.flags];
-  if (ioc.isCompromised) {
-    flags.push({
-      code: 'compromised',
-      reason: 'ThreatFox marks this a compromised legitimate asset: investigate hits, do not block it outright',
-      source: 'threatfox/is_compromised',
-    });
-  }
-  for (const hit of lists.check(ioc)) if (hit.policy === 'flag') flags.push({ code: hit.flag, reason: hit.reason, source: hit.list });
-  const unique = [...new Map(flags.map((f) => [f.code, f])).values()].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
-  return { ...ioc, flags: unique };
 }
 
 function toPackIoc(i: Ioc): PackIoc {
@@ -241,7 +248,19 @@ export function assemblePack(
     }
   }
   const iocs = input.iocs.map(toPackIoc);
-  const stats = computeStats(iocs, typeOrder);
+  const stats = computeStats(iocs, typeOrder, input.dropped.length);
+  const excluded: PackExcluded[] = input.dropped.map((d) => ({
+    type: d.ioc.type,
+    value: d.ioc.value,
+    ...(d.ioc.port !== undefined ? { port: d.ioc.port } : {}),
+    code: d.code,
+    reason: d.reason,
+    list: d.list,
+    firstSeen: d.ioc.firstSeen,
+    lastSeen: d.ioc.lastSeen,
+    confidence: d.ioc.confidence,
+    sourceIds: d.ioc.sourceIds,
+  }));
   const unhunted = unhuntedTypes(k, input.iocs).map((type) => ({
     type,
     count: input.iocs.filter((i) => i.type === type).length,
@@ -286,6 +305,7 @@ export function assemblePack(
     summary: summarize(input.family, profile, stats, iocs),
     stats,
     iocs,
+    excluded,
     queries,
     watchlists: [...watchlists.values()].map(({ csv: _csv, ...w }) => w),
     notHunted: unhunted,

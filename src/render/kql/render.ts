@@ -108,8 +108,15 @@ export function renderExpression(hunt: Hunt | undefined, p: Predicate): string {
       const parts = p.values.map((v) => `${kqlIdentifier(p.column)} startswith ${kqlString(v)}`);
       return parts.length === 1 ? parts[0]! : `(${parts.join(' or ')})`;
     }
+    case 'contains-any': {
+      if (p.values.length === 0) return 'false';
+      const parts = p.values.map((v) => `${kqlIdentifier(p.column)} contains ${kqlString(v)}`);
+      return parts.length === 1 ? parts[0]! : `(${parts.join(' or ')})`;
+    }
     case 'any':
       return p.of.length === 1 ? renderExpression(hunt, p.of[0]!) : `(${p.of.map((q) => renderExpression(hunt, q)).join(' or ')})`;
+    case 'all':
+      return p.of.length === 1 ? renderExpression(hunt, p.of[0]!) : `(${p.of.map((q) => renderExpression(hunt, q)).join(' and ')})`;
     default:
       throw new Error(`predicate ${p.kind} is not an expression; it cannot be nested in "any" or used as an exclusion`);
   }
@@ -129,7 +136,7 @@ function matchedValueExpression(hunt: Hunt, p: Predicate): string {
   const leaves: { column: string; cond: string }[] = [];
   const collect = (q: Predicate): void => {
     if (q.kind === 'any') q.of.forEach(collect);
-    else if (q.kind === 'equals-any' || q.kind === 'starts-with-any') leaves.push({ column: q.column, cond: renderExpression(hunt, q) });
+    else if (q.kind === 'equals-any' || q.kind === 'starts-with-any' || q.kind === 'contains-any') leaves.push({ column: q.column, cond: renderExpression(hunt, q) });
   };
   collect(p);
   if (leaves.length === 1) return `tolower(${leaves[0]!.column})`;
@@ -147,6 +154,8 @@ function renderStages(hunt: Hunt, p: Predicate, first: boolean): string[] {
   switch (p.kind) {
     case 'equals-any':
     case 'starts-with-any':
+    case 'contains-any':
+    case 'all':
     case 'any': {
       const stages = [`| where ${renderExpression(hunt, p)}`];
       if (first) stages.push(`| extend MatchedIoc = ${matchedValueExpression(hunt, p)}`);

@@ -19,7 +19,7 @@ export function renderIndex(k: Knowledge, run: RunDocument, packs: readonly Pack
   out.push('## Families', '');
   out.push(
     mdTable(
-      ['Family', 'IOCs', 'Types', 'Queries', 'First seen', 'Last seen', 'Flagged'],
+      ['Family', 'IOCs hunted', 'Types', 'Queries', 'First seen', 'Last seen', 'Flagged', 'Not hunted'],
       packs.map((p) => [
         `${mdLink(p.family.name, `${p.family.slug}/README.md`)} (${mdCode(p.family.id)})`,
         String(p.stats.total),
@@ -28,8 +28,18 @@ export function renderIndex(k: Knowledge, run: RunDocument, packs: readonly Pack
         p.stats.firstSeen?.slice(0, 10) ?? '–',
         p.stats.lastSeen?.slice(0, 10) ?? '–',
         String(p.stats.flagged),
+        String(p.stats.dropped),
       ]),
     ),
+    '',
+  );
+  const pol = run.policy;
+  out.push('## How IOCs were selected', '');
+  out.push(
+    `- Expiry evaluated at ${pol.asOf ? pol.asOf.slice(0, 10) : 'no date'} (${mdText(pol.asOfSource)}); time-to-live in days: ${Object.entries(pol.ttlDays).map(([c, d]) => `${c} ${d}`).join(', ')}.`,
+    `- Minimum confidence: ${pol.minConfidence ?? 'none'}.`,
+    `- Warninglists: ${pol.warninglists.length ? `${pol.warninglists.length} bundled lists (data/warninglists/)` : 'off'}; allowlists: ${pol.allowlists.length ? pol.allowlists.map(mdCode).join(', ') : 'none'}.`,
+    `- ${run.dropped.length} IOC${run.dropped.length === 1 ? '' : 's'} not hunted${run.dropped.length ? ': ' + [...run.dropped.reduce((m, d) => m.set(d.code, (m.get(d.code) ?? 0) + 1), new Map<string, number>())].map(([c, n]) => `${mdText(c)} ${n}`).join(' · ') : ''} (each listed in its pack and in run.json).`,
     '',
   );
   out.push('## Inputs', '');

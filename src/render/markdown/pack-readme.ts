@@ -44,6 +44,7 @@ export function renderPackReadme(k: Knowledge, doc: PackDocument): string {
         ['Last seen', stats.lastSeen ? stats.lastSeen.slice(0, 10) : 'unknown'],
         ['Confidence', conf ? (conf.min === conf.max ? String(conf.min) : `${conf.min}–${conf.max} (median ${conf.median})`) : 'not given'],
         ['Flagged', String(stats.flagged)],
+        ['Not hunted', String(stats.dropped)],
       ],
     ),
     '',
@@ -124,6 +125,13 @@ export function renderPackReadme(k: Knowledge, doc: PackDocument): string {
     out.push(mdFence(fp.exclusions.map((e) => `// ${e.table}\n${e.kql}`).join('\n'), 'kql'), '');
   }
 
+  if (doc.excluded.length) {
+    out.push('## IOCs not hunted', '');
+    const byCode = new Map<string, number>();
+    for (const e of doc.excluded) byCode.set(e.code, (byCode.get(e.code) ?? 0) + 1);
+    out.push(`${doc.excluded.length} IOC${doc.excluded.length === 1 ? ' of the feed is' : 's of the feed are'} left out of the queries: ${[...byCode].map(([c, n]) => `${mdText(c)} ${n}`).join(' · ')}.`, '');
+    out.push(mdTable(['Type', 'Value', 'Reason', 'List'], doc.excluded.map((e) => [mdText(k.iocTypes[e.type]!.label), mdCode(defang(e)), mdText(e.reason), mdText(e.list)])), '');
+  }
   const flagged = doc.iocs.filter((i) => i.flags.length);
   if (flagged.length) {
     out.push('## Flagged IOCs', '', 'These are hunted, but read the reason before acting on a hit.', '');

@@ -34,7 +34,8 @@ export function summarizeFamily(k: Knowledge, family: FamilyRef, profile: Family
   const span = stats.firstSeen && stats.lastSeen && day(stats.firstSeen) !== day(stats.lastSeen)
     ? `between ${day(stats.firstSeen)} and ${day(stats.lastSeen)}`
     : `on ${day(stats.firstSeen)}`;
-  sentences.push(`This pack holds ${stats.total} IOC${stats.total === 1 ? '' : 's'} seen ${span}: ${listPhrase(types)}.`);
+  if (stats.total > 0) sentences.push(`This pack hunts ${stats.total} IOC${stats.total === 1 ? '' : 's'} seen ${span}: ${listPhrase(types)}.`);
+  else sentences.push('No IOC of this family is left to hunt.');
   if (threat.length) sentences.push(`By threat type: ${listPhrase(threat)}.`);
   if (stats.confidence) {
     sentences.push(
@@ -46,6 +47,9 @@ export function summarizeFamily(k: Knowledge, family: FamilyRef, profile: Family
   const main = Object.keys(stats.byThreatType)[0];
   const advice = k.threatTypes.find((x) => x.threatType === main) ?? k.threatTypes.find((x) => x.threatType === 'default');
   if (advice && main !== 'unspecified') sentences.push(advice.huntAdvice);
+  if (stats.dropped > 0) {
+    sentences.push(`${stats.dropped} further IOC${stats.dropped === 1 ? ' is' : 's are'} not hunted (reserved or benign values, allowlisted, expired or compromised sites); the pack lists each with its reason.`);
+  }
   if (stats.flagged > 0) {
     const codes = [...new Set(iocs.flatMap((i) => i.flags))];
     sentences.push(`${stats.flagged} IOC${stats.flagged === 1 ? ' is' : 's are'} flagged (${codes.join(', ')}); see the flags below before acting on a hit.`);
