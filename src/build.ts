@@ -15,8 +15,7 @@ import { applyPolicy, DEFAULT_TTL_DAYS, type TtlClass } from './pack/policy.js';
 import { readAllowlist } from './knowledge/allowlist.js';
 import { uniqueSlugs } from './pack/slug.js';
 import { writeAtomically, type FileMap } from './pack/output.js';
-import { renderPackReadme } from './render/markdown/pack-readme.js';
-import { renderIndex } from './render/markdown/index-page.js';
+import { RENDERERS } from './render/registry.js';
 import { summarizeFamily } from './render/markdown/summary.js';
 import { createAnalyzer, type KqlAnalyzer } from './validate/kusto.js';
 
@@ -108,10 +107,6 @@ function toRunRejected(file: string, r: Rejected): RunRejected {
 
 function toRunWarning(file: string, w: Warning) {
   return { file, location: formatLocation(w.location), message: w.message };
-}
-
-function json(value: unknown): string {
-  return JSON.stringify(value, null, 2) + '\n';
 }
 
 /**
@@ -214,9 +209,7 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
       (family, profile, stats, packIocs) => summarizeFamily(k, family, profile, stats, packIocs),
     );
     packs.push(doc);
-    files.set(`${slug}/README.md`, renderPackReadme(k, doc));
-    files.set(`${slug}/pack.json`, json(doc));
-    for (const q of doc.queries) files.set(`${slug}/${q.file}`, q.kql);
+    for (const r of RENDERERS) for (const a of r.renderPack?.(k, doc) ?? []) files.set(`${slug}/${a.path}`, a.content);
     for (const [file, csv] of watchlistFiles) files.set(`${slug}/${file}`, csv);
   });
   options.onProgress?.(families.length, families.length, 'done');
@@ -244,8 +237,7 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
     dropped,
     warnings,
   };
-  files.set('run.json', json(run));
-  files.set('index.md', renderIndex(k, run, packs));
+  for (const r of RENDERERS) for (const a of r.renderRun?.(k, run, packs) ?? []) files.set(a.path, a.content);
   return { run, packs, files };
 }
 

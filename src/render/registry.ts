@@ -1,0 +1,43 @@
+/**
+ * Output renderers: each turns the pack model into files. The build calls every registered renderer; adding an output
+ * format means adding one module and one line here, never touching the pipeline.
+ */
+import type { Knowledge } from '../knowledge/load.js';
+import type { PackDocument } from '../pack/pack.js';
+import type { RunDocument } from '../build.js';
+import { renderPackReadme } from './markdown/pack-readme.js';
+import { renderIndex } from './markdown/index-page.js';
+
+/** A file to write, at a POSIX path relative to the family folder (pack renderers) or the output folder (run renderers). */
+export interface Artifact {
+  readonly path: string;
+  readonly content: string;
+}
+
+export interface Renderer {
+  readonly id: string;
+  /** Files of one family's pack (relative to `DIR/<family>/`). */
+  renderPack?(k: Knowledge, pack: PackDocument): Artifact[];
+  /** Files of the whole build (relative to `DIR/`). */
+  renderRun?(k: Knowledge, run: RunDocument, packs: readonly PackDocument[]): Artifact[];
+}
+
+const markdown: Renderer = {
+  id: 'markdown',
+  renderPack: (k, pack) => [{ path: 'README.md', content: renderPackReadme(k, pack) }],
+  renderRun: (k, run, packs) => [{ path: 'index.md', content: renderIndex(k, run, packs) }],
+};
+
+const json: Renderer = {
+  id: 'json',
+  renderPack: (_k, pack) => [{ path: 'pack.json', content: JSON.stringify(pack, null, 2) + '\n' }],
+  renderRun: (_k, run) => [{ path: 'run.json', content: JSON.stringify(run, null, 2) + '\n' }],
+};
+
+const kql: Renderer = {
+  id: 'kql',
+  renderPack: (_k, pack) => pack.queries.map((q) => ({ path: q.file, content: q.kql })),
+};
+
+/** Every renderer, in output order. */
+export const RENDERERS: readonly Renderer[] = [json, markdown, kql];
