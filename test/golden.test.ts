@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { buildPacks, SAMPLE_FEED, type BuildOptions } from '../src/build.js';
 import { FIXTURE_DIR, UPDATE, readGolden, writeGolden } from './helpers/golden.js';
+import { huntsFromPack, type PackDocument } from '../src/pack/pack.js';
+import { renderKql } from '../src/render/kql/render.js';
 
 export const GOLDEN_CASES: Record<string, { inputs: string[]; options?: Partial<BuildOptions> }> = {
   'sample': { inputs: [] },
@@ -46,6 +48,20 @@ describe('golden packs', () => {
       for (const [rel, content] of files) expect(content, rel).toBe(golden.get(rel));
     });
   }
+
+  it('pack.json keeps the hunt IR: restored hunts evaluate like the planned ones', async () => {
+    const { result } = await buildCase('full-matrix');
+    for (const pack of result.packs) {
+      const restored = huntsFromPack(JSON.parse(JSON.stringify(pack)) as PackDocument);
+      expect(restored.map((h) => `${h.platform}-${h.id}`)).toStrictEqual(pack.hunts.map((h) => `${h.platform}-${h.id}`));
+      for (const h of restored) expect(new Set(h.sets.map((x) => x.name))).toStrictEqual(new Set(pack.hunts.find((x) => x.id === h.id && x.platform === h.platform)!.sets));
+      // Every inline query is the rendering of its restored hunt.
+      for (const q of pack.queries.filter((x) => x.variant === 'inline')) {
+        const h = restored.find((x) => x.id === q.hunt && x.platform === q.platform)!;
+        expect(q.kql.split('\n').slice(4).join('\n')).toBe(renderKql(h, { lines: [] }));
+      }
+    }
+  });
 
   it('building twice gives byte-identical files', async () => {
     const a = await buildCase('sample');

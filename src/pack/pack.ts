@@ -5,7 +5,7 @@
 import type { FamilyRef, Ioc, IocFlag, IocType } from '../model/ioc.js';
 import type { Knowledge, FamilyProfile } from '../knowledge/load.js';
 import type { DroppedIoc } from './policy.js';
-import type { Hunt, Platform } from '../hunt/ir.js';
+import type { Hunt, Platform, ValueSet } from '../hunt/ir.js';
 import { planHunts, unhuntedTypes, type TableSelection } from '../hunt/plan.js';
 import { fitHunt } from './limits.js';
 import { renderExpression, renderKql } from '../render/kql/render.js';
@@ -64,6 +64,12 @@ export interface PackDocument {
   /** IOCs of the feed that are not hunted (warninglists, allowlist, confidence, expiry, compromised sites), with the reason. */
   readonly excluded: readonly PackExcluded[];
   readonly queries: readonly PackQuery[];
+  /**
+   * The hunts behind the queries, as IR (src/hunt/ir.ts), with value sets stored once in `huntSets` and referenced by
+   * name: what `huntpack hunt` evaluates offline, so its meaning is the KQL's. Restore with `huntsFromPack`.
+   */
+  readonly hunts: readonly SerializedHunt[];
+  readonly huntSets: Readonly<Record<string, ValueSet>>;
   /** Sentinel watchlists for the watchlist variants: upload `file` with this alias and `SearchKey` as the search key. */
   readonly watchlists: readonly { readonly alias: string; readonly file: string; readonly set: string; readonly items: number }[];
   readonly notHunted: readonly { readonly type: IocType; readonly count: number; readonly reason: string }[];
@@ -75,6 +81,21 @@ export interface PackDocument {
     readonly exclusion: string;
     readonly exclusions: readonly { readonly table: string; readonly kql: string }[];
   }[];
+}
+
+/** A hunt as stored in pack.json: its sets by name. */
+export type SerializedHunt = Omit<Hunt, 'sets'> & { readonly sets: readonly string[] };
+
+/** Rebuild the IR hunts of a pack (for the offline evaluator). */
+export function huntsFromPack(pack: Pick<PackDocument, 'hunts' | 'huntSets'>): Hunt[] {
+  return pack.hunts.map((h) => ({
+    ...h,
+    sets: h.sets.map((name) => {
+      const set = pack.huntSets[name];
+      if (!set) throw new Error(`pack.json: hunt ${h.id} names unknown set ${name}`);
+      return set;
+    }),
+  }));
 }
 
 export interface PackStats {
@@ -307,6 +328,10 @@ export function assemblePack(
     iocs,
     excluded,
     queries,
+    hunts: hunts.map((h) => ({ ...h, sets: h.sets.map((x) => x.name) })),
+    huntSets: Object.fromEntries(
+      [...new Map(hunts.flatMap((h) => h.sets).map((x) => [x.name, x])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ),
     watchlists: [...watchlists.values()].map(({ csv: _csv, ...w }) => w),
     notHunted: unhunted,
     tables,
