@@ -27,6 +27,7 @@ describe('huntpack build', () => {
   it('builds the bundled sample into ./huntpacks and says where', () => {
     const r = run(['build'], work);
     expect(r.stderr).toBe('');
+    expect(r.stdout).not.toMatch(/\b1 IOCs\b/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Wrote 7 hunt packs \(\d+ IOCs, \d+ queries\) to huntpacks\//);
     const files = listFiles(join(work, 'huntpacks'));
@@ -85,7 +86,7 @@ describe('huntpack build', () => {
     expect(existsSync(join(work, 'strict'))).toBe(false);
     const lax = run(['build', feed, '--out', 'lax'], work);
     expect(lax.code).toBe(0);
-    expect(lax.stdout).toMatch(/5 records rejected/);
+    expect(lax.stderr).toMatch(/5 records rejected/);
     const runJson = JSON.parse(readFileSync(join(work, 'lax/run.json'), 'utf8')) as { rejected: { location: string; reason: string }[] };
     expect(runJson.rejected.map((r) => r.location)).toStrictEqual(['line 12', 'line 13', 'line 15', 'line 21', 'line 22']);
   });
@@ -98,6 +99,22 @@ describe('huntpack build', () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/refusing to replace/);
     expect(readFileSync(join(dir, 'notes.md'), 'utf8')).toBe('mine');
+  });
+
+  it('keeps what an earlier build did not write (a .git folder, notes) when rebuilding, and never replaces a foreign run.json folder', () => {
+    run(['build', '--out', 'kept'], work);
+    mkdirSync(join(work, 'kept/.git'));
+    writeFileSync(join(work, 'kept/.git/HEAD'), 'ref: refs/heads/main\n');
+    writeFileSync(join(work, 'kept/NOTES.md'), 'mine');
+    expect(run(['build', '--out', 'kept'], work).code).toBe(0);
+    expect(readFileSync(join(work, 'kept/.git/HEAD'), 'utf8')).toBe('ref: refs/heads/main\n');
+    expect(readFileSync(join(work, 'kept/NOTES.md'), 'utf8')).toBe('mine');
+    const foreign = join(work, 'foreign');
+    mkdirSync(join(foreign, 'src'), { recursive: true });
+    writeFileSync(join(foreign, 'run.json'), '{"some": "other tool"}');
+    writeFileSync(join(foreign, 'src/main.py'), 'code');
+    expect(run(['build', '--out', 'foreign'], work).code).toBe(5);
+    expect(readFileSync(join(foreign, 'src/main.py'), 'utf8')).toBe('code');
   });
 
   it('rejects unknown options and bad values with exit 2', () => {

@@ -16,7 +16,7 @@ describe('mdText', () => {
     expect(mdText('<script>alert(1)</script> | *x* [a](http://b) `c`')).toBe(
       '\\<script\\>alert(1)\\</script\\> \\| \\*x\\* \\[a\\](http\\:\\/\\/b) \\`c\\`',
     );
-    expect(mdText('mail me@evil.com or www.evil.com & &lt;')).toBe('mail me\\@evil.com or www\\.evil.com &amp; &amp;lt;');
+    expect(mdText('mail me@evil.com or www.evil.com & &lt;')).toBe('mail me\\@evil.com or www\\.evil.com & &amp;lt;');
     expect(mdText('line\nbreak\r\u2028x')).toBe('line break x');
   });
 

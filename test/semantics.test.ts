@@ -19,6 +19,8 @@ export const SEMANTICS_IOCS: Ioc[] = [
   ioc('domain', 'evil.com'),
   ioc('url', 'https://evil.com/dl/a.zip?x=1'),
   ioc('url', 'https://drop.example-cdn.net/p/x.bin'),
+  ioc('url', 'https://147.45.78.119/jquery-3.3.1.min.js'),
+  ioc('url', 'http://[2a0e:1c80:9:41::b7]:8080/cx'),
   ioc('ipv4', '81.2.69.142', 443),
   ioc('ipv6', '2a02:cf40:1::5', 40669),
   ioc('md5', '7b6a3f0c9d2e41a58f6e2c1b0a9d8e7f'),

@@ -79,23 +79,41 @@ function progressBar(enabled: boolean): ((done: number, total: number, label: st
   };
 }
 
-function printSummary(result: BuildResult, outDir: string): void {
+/** Feed text shown on a terminal: control characters (ANSI escapes, carriage returns) and bidi overrides removed. */
+function safe(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]+/g, ' ');
+}
+
+function plural(n: number, one: string, many = one + 's'): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Rejected records go to stderr (even with --quiet): they are problems with the input. */
+function printRejected(result: BuildResult, shown: string): void {
+  const { run } = result;
+  if (!run.rejected.length) return;
+  const lines = [`${plural(run.rejected.length, 'record')} rejected (details in ${shown}/index.md and run.json):`];
+  for (const r of run.rejected.slice(0, 10)) lines.push(`  ${safe(r.file)}: ${r.location}: ${safe(r.reason)}`);
+  if (run.rejected.length > 10) lines.push(`  … and ${run.rejected.length - 10} more`);
+  process.stderr.write(lines.join('\n') + '\n');
+}
+
+function shownPath(outDir: string): string {
   const rel = relative(process.cwd(), resolve(outDir));
-  const shown = rel === '' ? '.' : rel.startsWith('..') ? resolve(outDir) : rel;
+  return rel === '' ? '.' : rel.startsWith('..') ? resolve(outDir) : rel;
+}
+
+function printSummary(result: BuildResult, outDir: string): void {
+  const shown = shownPath(outDir);
   const { run } = result;
   const iocs = run.families.reduce((n, f) => n + f.iocs, 0);
   const queries = run.families.reduce((n, f) => n + f.queries, 0);
   const lines = [
-    `huntpack ${VERSION}: ${run.inputs.map((i) => `${i.file} (${i.format}, ${i.records} records)`).join(', ')}`,
+    `huntpack ${VERSION}: ${run.inputs.map((i) => `${safe(i.file)} (${i.format}, ${plural(i.records, 'record')})`).join(', ')}`,
     ...(run.dropped.length ? [`${run.dropped.length} IOC${run.dropped.length === 1 ? '' : 's'} not hunted (warninglists, allowlist, confidence, expiry at ${run.policy.asOf?.slice(0, 10) ?? '-'}); see index.md`] : []),
-    `Wrote ${run.families.length} hunt pack${run.families.length === 1 ? '' : 's'} (${iocs} IOCs, ${queries} queries) to ${shown}/`,
-    ...run.families.map((f) => `  ${shown}/${f.dir}/README.md  ${f.name}: ${f.iocs} IOCs, ${f.queries} queries`),
+    `Wrote ${plural(run.families.length, 'hunt pack')} (${plural(iocs, 'IOC')}, ${plural(queries, 'query', 'queries')}) to ${shown}/`,
+    ...run.families.map((f) => `  ${shown}/${f.dir}/README.md  ${safe(f.name)}: ${plural(f.iocs, 'IOC')}, ${plural(f.queries, 'query', 'queries')}`),
   ];
-  if (run.rejected.length) {
-    lines.push(`${run.rejected.length} record${run.rejected.length === 1 ? '' : 's'} rejected (details in ${shown}/index.md and run.json):`);
-    for (const r of run.rejected.slice(0, 10)) lines.push(`  ${r.file}: ${r.location}: ${r.reason}`);
-    if (run.rejected.length > 10) lines.push(`  … and ${run.rejected.length - 10} more`);
-  }
   lines.push(`Start with ${shown}/index.md.`);
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -185,6 +203,7 @@ The same input always gives byte-identical files. Output is written to a tempora
         onProgress: progressBar(!opts.quiet && process.stderr.isTTY === true && !process.env.CI),
       });
       if (!opts.quiet) printSummary(result, opts.out);
+      printRejected(result, shownPath(opts.out));
     });
   program
     .command('validate')

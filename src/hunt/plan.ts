@@ -6,13 +6,14 @@ import type { Ioc, IocType } from '../model/ioc.js';
 import type { Knowledge, HuntEntry } from '../knowledge/load.js';
 import { platformHas } from '../knowledge/catalog.js';
 import type { Endpoint, Exclusion, FunctionSource, Hunt, Platform, Predicate, ValueSet } from './ir.js';
-import { hostForMatch, matchDomain } from './semantics.js';
+import { canonicalIp, hostForMatch, matchDomain } from './semantics.js';
 
 /** The IOC sets a matrix entry may name, with their KQL variable names and the IOC types they draw from. */
 const SET_DEFS = {
   domain: { name: 'IocDomains', kind: 'domains', types: ['domain'] },
   url: { name: 'IocUrls', kind: 'urls', types: ['url'] },
   urlhost: { name: 'IocUrlHosts', kind: 'domains', types: ['url'] },
+  urlip: { name: 'IocUrlEndpoints', kind: 'endpoints', types: ['url'] },
   endpoint: { name: 'IocEndpoints', kind: 'endpoints', types: ['ipv4', 'ipv6'] },
   ip: { name: 'IocIps', kind: 'ips', types: ['ipv4', 'ipv6'] },
   md5: { name: 'IocMD5', kind: 'strings', types: ['md5'] },
@@ -65,13 +66,32 @@ function urlHosts(iocs: readonly Ioc[], isSharedHost: (host: string) => boolean)
   return [...hosts].sort(byCodePoint);
 }
 
+/** IP:port endpoints of URL IOCs whose host is an IP (port from the URL, else the scheme's default); not compromised sites. */
+function urlEndpoints(iocs: readonly Ioc[]): Endpoint[] {
+  const seen = new Map<string, Endpoint>();
+  for (const i of iocs) {
+    if (i.type !== 'url' || i.isCompromised) continue;
+    const m = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/?#]*@)?(\[[0-9a-f:.]+\]|[0-9.]+)(?::(\d+))?(?:[/?#]|$)/i.exec(i.value);
+    if (!m) continue;
+    const ip = m[2]!.replace(/^\[|\]$/g, '').toLowerCase();
+    const port = m[3] !== undefined ? Number(m[3]) : DEFAULT_PORTS[m[1]!.toLowerCase()];
+    if (port === undefined || port < 1 || port > 65535 || canonicalIp(ip) === undefined) continue;
+    seen.set(`${ip}|${port}`, { ip, port });
+  }
+  return [...seen.values()].sort((a, b) => byCodePoint(a.ip, b.ip) || a.port - b.port);
+}
+
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
+
 /** Build every value set from the IOCs to hunt. Empty sets are kept; predicates on them are pruned. */
 export function buildSets(iocs: readonly Ioc[], isSharedHost: (host: string) => boolean = () => false): Map<SetKey, ValueSet> {
   const sets = new Map<SetKey, ValueSet>();
   for (const key of Object.keys(SET_DEFS) as SetKey[]) {
     const def = SET_DEFS[key];
     const chosen = iocs.filter((i) => (def.types as readonly IocType[]).includes(i.type));
-    if (def.kind === 'endpoints') {
+    if (key === 'urlip') {
+      sets.set(key, { kind: 'endpoints', name: def.name, values: urlEndpoints(iocs) });
+    } else if (def.kind === 'endpoints') {
       const seen = new Map<string, Endpoint>();
       for (const i of chosen) if (i.port !== undefined) seen.set(`${i.value}|${i.port}`, { ip: i.value, port: i.port });
       const values = [...seen.values()].sort((a, b) => byCodePoint(a.ip, b.ip) || a.port - b.port);

@@ -2,7 +2,7 @@
  * Atomic output: a build writes into a temporary sibling folder and renames it into place, so an interrupted run
  * never leaves a half-written pack. An existing folder is replaced only if it is empty or an earlier huntpack output.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 
 export const MARKER_FILE = 'run.json';
@@ -25,13 +25,26 @@ export function safeJoin(root: string, rel: string): string {
   return full;
 }
 
-/** Throw if `outDir` exists and may not be replaced (not a folder, or a non-empty folder that no build wrote). */
+/** What an earlier build wrote at the top of its folder, read from its run.json; undefined if no huntpack build is there. */
+function previousOutputs(target: string): Set<string> | undefined {
+  try {
+    const run = JSON.parse(readFileSync(resolve(target, MARKER_FILE), 'utf8')) as { generator?: { name?: unknown }; families?: { dir?: unknown }[] };
+    if (run.generator?.name !== 'huntpack') return undefined;
+    const dirs = (run.families ?? []).map((f) => f.dir).filter((d): d is string => typeof d === 'string' && /^[a-z0-9-]+$/.test(d));
+    return new Set([MARKER_FILE, 'index.md', 'index.html', ...dirs]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Throw if `outDir` exists and may not be replaced (not a folder, or a non-empty folder that no huntpack build wrote). */
 export function checkOutputTarget(outDir: string): void {
+  if (outDir.trim() === '') throw new OutputError('the output folder name is empty');
   const target = resolve(outDir);
   if (!existsSync(target)) return;
   if (!statSync(target).isDirectory()) throw new OutputError(`${outDir} exists and is not a folder`);
   const entries = readdirSync(target);
-  if (entries.length > 0 && !entries.includes(MARKER_FILE)) {
+  if (entries.length > 0 && !previousOutputs(target)) {
     throw new OutputError(`${outDir} is not empty and holds no huntpack ${MARKER_FILE}; refusing to replace it (choose another --out)`);
   }
 }
@@ -50,7 +63,12 @@ export function writeAtomically(outDir: string, files: FileMap): void {
       writeFileSync(path, content);
     }
     const old = `${target}.old-${process.pid}`;
-    if (existsSync(target)) renameSync(target, old);
+    if (existsSync(target)) {
+      // Keep what the earlier build did not write (.git, notes, CI files): packs are meant to live in a repository.
+      const ours = previousOutputs(target) ?? new Set<string>();
+      for (const name of readdirSync(target)) if (!ours.has(name) && !files.has(name) && !existsSync(join(tmp, name))) renameSync(join(target, name), join(tmp, name));
+      renameSync(target, old);
+    }
     renameSync(tmp, target);
     rmSync(old, { recursive: true, force: true });
   } catch (err) {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 
 const MAX = 64;
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(-|$)/;
 
 /** A safe folder name for a family id; never empty, never `.` or `..`. */
 export function slugify(id: string): string {
@@ -15,7 +16,9 @@ export function slugify(id: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, MAX)
     .replace(/-+$/, '');
-  return base === '' ? 'family-' + shortHash(id) : base;
+  if (base === '') return 'family-' + shortHash(id);
+  // Names Windows reserves for devices cannot be folders there.
+  return WINDOWS_RESERVED.test(base) ? `family-${base}` : base;
 }
 
 /** First 8 hex digits of the SHA-256 of a string. */

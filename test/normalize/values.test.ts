@@ -219,6 +219,8 @@ describe('timestamps', () => {
     ['2022-12-31T23:30:00-01:00', '2023-01-01T00:30:00Z'],
     ['2024-02-29 00:00:00', '2024-02-29T00:00:00Z'],
     [' 2026-04-24 10:12:31 UTC ', '2026-04-24T10:12:31Z'],
+    ['2026-04-24', '2026-04-24T00:00:00Z'],
+    ['2026-04-24 10:12', '2026-04-24T10:12:00Z'],
   ])('normalizeTimestamp(%j)', (input, expected) => {
     expect(normalizeTimestamp(input)).toStrictEqual({ ok: true, value: expected });
   });
@@ -230,7 +232,7 @@ describe('timestamps', () => {
     ['2026-04-24 24:00:00', 'timestamp out of range "2026-04-24 24:00:00"'],
     ['2026-04-24 10:60:00', 'timestamp out of range "2026-04-24 10:60:00"'],
     ['0050-01-01 00:00:00', 'timestamp out of range "0050-01-01 00:00:00"'],
-    ['2026-04-24', 'invalid timestamp "2026-04-24"'],
+    ['2026-04-31', 'timestamp out of range "2026-04-31"'],
     ['24/04/2026 10:12:31', 'invalid timestamp "24/04/2026 10:12:31"'],
     ['2026-04-24 10:12:31 CEST', 'invalid timestamp "2026-04-24 10:12:31 CEST"'],
     ['1714000000', 'invalid timestamp "1714000000"'],

@@ -24,7 +24,7 @@ export function kqlString(value: string): string {
 /** Text safe inside a `//` comment: one line, control characters replaced by spaces. */
 export function kqlCommentText(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]+/g, ' ').trim();
 }
 
 /** A KQL identifier for a generated name (letters, digits, underscore). */

@@ -5,7 +5,7 @@
 /** Replace line breaks and other control characters by a space: one-line text. */
 export function oneLine(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]+/g, ' ').trim();
 }
 
 /**
@@ -14,7 +14,8 @@ export function oneLine(s: string): string {
  */
 export function mdText(s: string): string {
   return oneLine(s)
-    .replace(/&/g, '&amp;')
+    // Only an `&` that starts an entity needs escaping; a plain `&` stays readable in the source.
+    .replace(/&(?=#?[a-zA-Z0-9]+;)/g, '&amp;')
     .replace(/[\\`*_[\]<>|~#!]/g, (c) => '\\' + c)
     .replace(/:\/\//g, '\\:\\/\\/')
     .replace(/@/g, '\\@')
