@@ -194,7 +194,7 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
     for (const d of decided.dropped) {
       dropped.push({ family: fam.family.id, type: d.ioc.type, value: d.ioc.value, ...(d.ioc.port !== undefined ? { port: d.ioc.port } : {}), code: d.code, reason: d.reason, list: d.list });
     }
-    const { doc, watchlistFiles } = assemblePack(
+    const { doc } = assemblePack(
       k,
       { family: fam.family, slug, iocs: decided.kept, dropped: decided.dropped },
       {
@@ -203,6 +203,7 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
         tables: options.tables ?? 'default',
         asim: options.asim ?? false,
         isSharedHost: (host) => lists?.isSharedHost(host) ?? false,
+        lifecycle: { asOf: asOf ?? null, ttlDays },
         version: VERSION,
         ...(options.now ? { generatedAt: options.now } : {}),
       },
@@ -210,7 +211,6 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
     );
     packs.push(doc);
     for (const r of RENDERERS) for (const a of r.renderPack?.(k, doc) ?? []) files.set(`${slug}/${a.path}`, a.content);
-    for (const [file, csv] of watchlistFiles) files.set(`${slug}/${file}`, csv);
   });
   options.onProgress?.(families.length, families.length, 'done');
 

@@ -9,6 +9,8 @@ import { checkOutputTarget, OutputError } from '../pack/output.js';
 import type { Platform } from '../hunt/ir.js';
 import { loadKnowledge } from '../knowledge/load.js';
 import { validateFiles } from '../validate/files.js';
+import { diffBuilds, renderDiffMarkdown, type DiffResult } from '../diff.js';
+import { writeFileSync } from 'node:fs';
 import { parseTtl, type TtlClass } from '../pack/policy.js';
 import { AllowlistError } from '../knowledge/allowlist.js';
 
@@ -137,6 +139,7 @@ Examples:
   $ huntpack build recent.csv --platform defender --lookback 14
   $ huntpack build feed.json --tables all --asim   # every table of the matrix, plus the ASIM parsers
   $ huntpack validate huntpacks                     # re-check every query after editing
+  $ huntpack diff old-packs huntpacks               # what changed since the last build (exit 1 if anything)
 
 Exit codes:
   0  success
@@ -230,8 +233,38 @@ and exits 1 if any query has an error.`,
       process.stderr.write(summary + '\n');
       if (report.errors.length) throw new ValidationFailed();
     });
+  program
+    .command('diff')
+    .summary('what changed between two builds (exit 0: none, 1: changes)')
+    .description(
+      `Compare two build folders (or two family folders): IOCs added, removed and expired, queries added, removed and changed.
+Prints a Markdown summary (or JSON with --json); --md FILE and --json-file FILE also write them.
+Exit codes: 0 nothing changed, 1 something changed, 2 a folder is not a huntpack build.`,
+    )
+    .argument('<old>', 'the earlier build folder')
+    .argument('<new>', 'the later build folder')
+    .option('--json', 'print JSON instead of Markdown', false)
+    .option('--md <file>', 'also write the Markdown summary to FILE')
+    .option('--json-file <file>', 'also write the JSON summary to FILE')
+    .action((oldDir: string, newDir: string, opts: { json: boolean; md?: string; jsonFile?: string }) => {
+      let d: DiffResult;
+      try {
+        d = diffBuilds(oldDir, newDir);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const md = renderDiffMarkdown(d);
+      const json = JSON.stringify(d, null, 2) + '\n';
+      if (opts.md) writeFileSync(opts.md, md);
+      if (opts.jsonFile) writeFileSync(opts.jsonFile, json);
+      process.stdout.write(opts.json ? json : md);
+      if (d.changed) throw new DiffChanged();
+    });
   return program;
 }
+
+/** `diff` found changes (exit 1, not an error). */
+class DiffChanged extends Error {}
 
 /** Bad paths or arguments found after parsing (exit 2). */
 class UsageError extends Error {}
@@ -250,7 +283,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
       return EXIT.usage;
     }
-    if (err instanceof ValidationFailed) return EXIT.input;
+    if (err instanceof ValidationFailed || err instanceof DiffChanged) return EXIT.input;
     if (err instanceof UsageError) {
       process.stderr.write(`huntpack: error: ${err.message}\n`);
       return EXIT.usage;

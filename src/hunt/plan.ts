@@ -4,7 +4,7 @@
  */
 import type { Ioc, IocType } from '../model/ioc.js';
 import type { Knowledge, HuntEntry } from '../knowledge/load.js';
-import { platformHas } from '../knowledge/catalog.js';
+import { huntColumns, platformHas } from '../knowledge/catalog.js';
 import type { Endpoint, Exclusion, FunctionSource, Hunt, Platform, Predicate, ValueSet } from './ir.js';
 import { canonicalIp, hostForMatch, matchDomain } from './semantics.js';
 
@@ -187,7 +187,12 @@ export function planHunts(k: Knowledge, iocs: readonly Ioc[], options: PlanOptio
         sets: [...sets.values()].filter((s) => used.has(s.name)),
         where: preds,
         exclusions: exclusionsFor(k, entry),
-        project: info.project,
+        project: [
+          ...info.project,
+          ...(dialect.detectionColumns ?? []).filter(
+            (c) => c !== dialect.timeColumn && !info.project.includes(c) && (huntColumns(k, platform, entry.table) ?? []).some((x) => x.name === c),
+          ),
+        ],
       });
     }
   }

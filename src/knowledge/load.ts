@@ -46,6 +46,8 @@ const DialectSchema = v.strictObject({
   renameColumns: v.optional(v.record(v.string(), v.string())),
   dropColumns: v.optional(v.array(v.string())),
   dropColumnPrefixes: v.optional(v.array(v.string())),
+  /** Columns a custom detection rule needs; added to the projection wherever the table has them. */
+  detectionColumns: v.optional(v.array(v.string())),
 });
 const DialectsSchema = v.strictObject({ sentinel: DialectSchema, defender: DialectSchema });
 export type DialectData = v.InferOutput<typeof DialectSchema>;
@@ -57,6 +59,10 @@ const TableInfoSchema = v.strictObject({
   connector: v.string(),
   note: v.string(),
   project: v.array(v.string()),
+  /** Analytics-rule entity mappings: entity type and identifier → column. */
+  entities: v.optional(
+    v.array(v.strictObject({ entity: v.picklist(['Host', 'IP', 'DNS', 'URL', 'FileHash', 'Account']), fields: v.record(v.string(), v.string()) })),
+  ),
 });
 export type TableInfo = v.InferOutput<typeof TableInfoSchema>;
 
@@ -129,6 +135,12 @@ const IocTypesSchema = v.pipe(
   v.check((r) => IOC_TYPES.every((t) => t in r), 'every IOC type needs an entry'),
 );
 
+const AttackDataSchema = v.strictObject({
+  techniques: v.record(v.pipe(v.string(), v.regex(/^T\d{4}(\.\d{3})?$/)), v.array(v.string())),
+  iocClassTactics: v.strictObject({ network: v.array(v.string()), file: v.array(v.string()), email: v.array(v.string()) }),
+});
+export type AttackData = v.InferOutput<typeof AttackDataSchema>;
+
 const ColumnsSchema = v.record(v.string(), v.array(v.strictObject({ name: v.string(), type: v.string() })));
 const FunctionsSchema = v.record(v.string(), v.union([v.string(), v.strictObject({ params: v.string(), body: v.string() })]));
 
@@ -143,6 +155,7 @@ export interface Knowledge {
   readonly families: ReadonlyMap<string, FamilyProfile>;
   readonly threatTypes: readonly ThreatTypeProfile[];
   readonly iocTypes: Readonly<Record<string, IocTypeInfo>>;
+  readonly attack: AttackData;
 }
 
 /** Parse one knowledge file with its schema; a failure names the file and the path inside it. */
@@ -187,6 +200,7 @@ export function loadKnowledge(): Knowledge {
     ? checkData(v.array(ThreatTypeSchema), readData('threat-types.yaml'), 'data/threat-types.yaml')
     : [];
   const iocTypes = checkData(IocTypesSchema, readData('ioc-types.yaml'), 'data/ioc-types.yaml');
-  cached = { dialects, tableColumns, functions, tables, hunts, falsePositives, families, threatTypes, iocTypes };
+  const attack = checkData(AttackDataSchema, readData('attack.yaml'), 'data/attack.yaml');
+  cached = { dialects, tableColumns, functions, tables, hunts, falsePositives, families, threatTypes, iocTypes, attack };
   return cached;
 }

@@ -4,7 +4,7 @@
  */
 import type { FamilyRef, Ioc, IocFlag, IocType } from '../model/ioc.js';
 import type { Knowledge, FamilyProfile } from '../knowledge/load.js';
-import type { DroppedIoc } from './policy.js';
+import { DEFAULT_TTL_DAYS, type DroppedIoc, type TtlClass } from './policy.js';
 import type { Hunt, Platform, ValueSet } from '../hunt/ir.js';
 import { planHunts, unhuntedTypes, type TableSelection } from '../hunt/plan.js';
 import { fitHunt } from './limits.js';
@@ -60,6 +60,8 @@ export interface PackDocument {
   readonly profile: Pick<FamilyProfile, 'kind' | 'attack' | 'huntingNotes' | 'references' | 'reviewed'> | null;
   readonly summary: string;
   readonly stats: PackStats;
+  /** When expiry was evaluated and with which time-to-live per IOC class (days). */
+  readonly lifecycle: { readonly asOf: string | null; readonly ttlDays: Readonly<Record<TtlClass, number>> };
   readonly iocs: readonly PackIoc[];
   /** IOCs of the feed that are not hunted (warninglists, allowlist, confidence, expiry, compromised sites), with the reason. */
   readonly excluded: readonly PackExcluded[];
@@ -134,6 +136,8 @@ export interface PackExcluded {
 }
 
 export interface PackOptions extends Partial<TableSelection> {
+  /** Lifecycle settings the IOCs were selected with (recorded in the pack; STIX validity uses the TTLs). */
+  readonly lifecycle?: { readonly asOf: string | null; readonly ttlDays: Readonly<Record<TtlClass, number>> };
   readonly platforms: readonly Platform[];
   readonly lookbackDays: number;
   readonly isSharedHost?: (host: string) => boolean;
@@ -229,17 +233,17 @@ export function assemblePack(
   input: PackInput,
   options: PackOptions,
   summarize: (family: FamilyRef, profile: FamilyProfile | undefined, stats: PackStats, iocs: readonly PackIoc[]) => string,
-): { doc: PackDocument; hunts: Hunt[]; watchlistFiles: Map<string, string> } {
+): { doc: PackDocument; hunts: Hunt[] } {
   const typeOrder = Object.keys(k.iocTypes);
   const hunts = planHunts(k, input.iocs, options);
   const queries: PackQuery[] = [];
-  const watchlists = new Map<string, { alias: string; file: string; set: string; items: number; csv: string }>();
+  const watchlists = new Map<string, { alias: string; file: string; set: string; items: number }>();
   for (const h of hunts) {
     const folder = k.dialects[h.platform].folder;
     const render = (x: Hunt): string => renderKql(x, { lines: queryHeader(k, input.family, x, huntIocCount(x)) });
     const fitted = fitHunt(h, render, { watchlists: k.dialects[h.platform].functions, slug: input.slug });
     for (const w of fitted.watchlists) {
-      watchlists.set(w.alias, { alias: w.alias, file: `watchlists/${w.alias}.csv`, set: w.setName, items: w.csv.split('\r\n').length - 2, csv: w.csv });
+      watchlists.set(w.alias, { alias: w.alias, file: `watchlists/${w.alias}.csv`, set: w.setName, items: w.csv.split('\r\n').length - 2 });
     }
     for (const v of fitted.variants) {
       const width = String(v.hunt.chunk?.count ?? 0).length;
@@ -325,6 +329,7 @@ export function assemblePack(
       : null,
     summary: summarize(input.family, profile, stats, iocs),
     stats,
+    lifecycle: options.lifecycle ?? { asOf: null, ttlDays: DEFAULT_TTL_DAYS },
     iocs,
     excluded,
     queries,
@@ -332,10 +337,10 @@ export function assemblePack(
     huntSets: Object.fromEntries(
       [...new Map(hunts.flatMap((h) => h.sets).map((x) => [x.name, x])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     ),
-    watchlists: [...watchlists.values()].map(({ csv: _csv, ...w }) => w),
+    watchlists: [...watchlists.values()],
     notHunted: unhunted,
     tables,
     falsePositives,
   };
-  return { doc, hunts, watchlistFiles: new Map([...watchlists.values()].map((w) => [w.file, w.csv])) };
+  return { doc, hunts };
 }

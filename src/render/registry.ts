@@ -7,6 +7,9 @@ import type { PackDocument } from '../pack/pack.js';
 import type { RunDocument } from '../build.js';
 import { renderPackReadme } from './markdown/pack-readme.js';
 import { renderIndex } from './markdown/index-page.js';
+import { renderSentinelContent } from './sentinel/content.js';
+import { renderStix } from './stix/bundle.js';
+import { watchlistCsv } from '../pack/limits.js';
 
 /** A file to write, at a POSIX path relative to the family folder (pack renderers) or the output folder (run renderers). */
 export interface Artifact {
@@ -39,5 +42,21 @@ const kql: Renderer = {
   renderPack: (_k, pack) => pack.queries.map((q) => ({ path: q.file, content: q.kql })),
 };
 
+const watchlists: Renderer = {
+  id: 'watchlists',
+  renderPack: (_k, pack) => pack.watchlists.map((w) => ({ path: w.file, content: watchlistCsv(pack.huntSets[w.set]!) })),
+};
+
+const sentinelContent: Renderer = {
+  id: 'sentinel-content',
+  renderPack: (k, pack) =>
+    renderSentinelContent(k, pack, (file) => {
+      const w = pack.watchlists.find((x) => x.file === file);
+      return w ? watchlistCsv(pack.huntSets[w.set]!) : undefined;
+    }),
+};
+
+const stix: Renderer = { id: 'stix', renderPack: (k, pack) => renderStix(k, pack, pack.lifecycle.ttlDays) };
+
 /** Every renderer, in output order. */
-export const RENDERERS: readonly Renderer[] = [json, markdown, kql];
+export const RENDERERS: readonly Renderer[] = [json, markdown, kql, watchlists, sentinelContent, stix];

@@ -274,7 +274,10 @@ export function renderKql(hunt: Hunt, header: KqlHeader, options: { enableExclus
     for (const ex of hunt.exclusions) out.push(`${prefix}| where not(${renderExpression(hunt, ex.predicate)})   // ${kqlCommentText(ex.scenario)}`);
   }
   hunt.where.forEach((p, i) => out.push(...renderStages(hunt, p, i === 0)));
-  out.push(`| project ${[time, ...hunt.project.filter((c) => c !== time), 'MatchedIoc'].map(kqlIdentifier).join(', ')}`);
+  // Hash hunts name the algorithm of the matched hash (for FileHash entities), from its length.
+  const hashHunt = hunt.iocTypes.length > 0 && hunt.iocTypes.every((t) => t === 'md5' || t === 'sha1' || t === 'sha256');
+  if (hashHunt) out.push(`| extend HashAlgorithm = case(strlen(MatchedIoc) == 32, "MD5", strlen(MatchedIoc) == 40, "SHA1", "SHA256")`);
+  out.push(`| project ${[time, ...hunt.project.filter((c) => c !== time), 'MatchedIoc', ...(hashHunt ? ['HashAlgorithm'] : [])].map(kqlIdentifier).join(', ')}`);
   out.push(`| order by ${time} desc`);
   return out.join('\n') + '\n';
 }

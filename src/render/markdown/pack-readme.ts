@@ -4,6 +4,7 @@
  */
 import type { Knowledge } from '../../knowledge/load.js';
 import { QUERY_HEADER_LINES, type PackDocument } from '../../pack/pack.js';
+import { ruleQueries } from '../sentinel/content.js';
 import { defang } from '../defang.js';
 import { mdCode, mdFence, mdLink, mdTable, mdText, mdTrusted } from './md.js';
 
@@ -132,6 +133,18 @@ export function renderPackReadme(k: Knowledge, doc: PackDocument): string {
     out.push(`${doc.excluded.length} IOC${doc.excluded.length === 1 ? ' of the feed is' : 's of the feed are'} left out of the queries: ${[...byCode].map(([c, n]) => `${mdText(c)} ${n}`).join(' · ')}.`, '');
     out.push(mdTable(['Type', 'Value', 'Reason', 'List'], doc.excluded.map((e) => [mdText(k.iocTypes[e.type]!.label), mdCode(defang(e)), mdText(e.reason), mdText(e.list)])), '');
   }
+  const rules = ruleQueries(doc);
+  out.push('## Deploy', '');
+  if (rules.length) {
+    out.push(
+      `- **Sentinel analytics rules** (${rules.length}): ${mdLink('sentinel/analytics/', 'sentinel/analytics/')} in the Azure-Sentinel content format, and ${mdLink('sentinel/azuredeploy.json', 'sentinel/azuredeploy.json')} to deploy them${doc.watchlists.length ? ' with their watchlists' : ''}: \`az deployment group create -g <resource-group> --template-file sentinel/azuredeploy.json --parameters workspace=<workspace>\`. Each rule runs every hour over the last hour and alerts on any hit; ids are stable, so a redeploy updates the rules.`,
+      `- **Sentinel hunting queries**: ${mdLink('sentinel/hunting/', 'sentinel/hunting/')}, the same hunts as hunting-query YAML.`,
+    );
+  }
+  if (doc.queries.some((q) => q.platform === 'defender')) {
+    out.push('- **Defender XDR custom detections**: every query under `queries/defender/` returns `Timestamp`, `ReportId` and, on device tables, `DeviceId`, so it can be saved as a custom detection rule from Advanced hunting as it is.');
+  }
+  out.push(`- **STIX 2.1**: ${mdLink('stix/bundle.json', 'stix/bundle.json')} holds ${doc.iocs.length} indicator${doc.iocs.length === 1 ? '' : 's'} (TLP:CLEAR, valid until last seen plus the time-to-live) and the malware object, for a threat-intelligence platform.`, '');
   const flagged = doc.iocs.filter((i) => i.flags.length);
   if (flagged.length) {
     out.push('## Flagged IOCs', '', 'These are hunted, but read the reason before acting on a hit.', '');
