@@ -10,6 +10,7 @@ import { renderIndex } from './markdown/index-page.js';
 import { renderSentinelContent } from './sentinel/content.js';
 import { renderStix } from './stix/bundle.js';
 import { watchlistCsv } from '../pack/limits.js';
+import { htmlRenderer } from './html/renderer.js';
 
 /** A file to write, at a POSIX path relative to the family folder (pack renderers) or the output folder (run renderers). */
 export interface Artifact {
@@ -59,4 +60,4 @@ const sentinelContent: Renderer = {
 const stix: Renderer = { id: 'stix', renderPack: (k, pack) => renderStix(k, pack, pack.lifecycle.ttlDays) };
 
 /** Every renderer, in output order. */
-export const RENDERERS: readonly Renderer[] = [json, markdown, kql, watchlists, sentinelContent, stix];
+export const RENDERERS: readonly Renderer[] = [json, markdown, kql, watchlists, sentinelContent, stix, htmlRenderer];
