@@ -97,3 +97,23 @@ describe('--ttl', () => {
     expect(() => parseTtl('ip=0')).toThrow(/at least 1 day/);
   });
 });
+
+describe('CIDR matching', () => {
+  it('the interval search agrees with ipaddr.js on random ranges and addresses (seeded)', async () => {
+    const { compileCidrs } = await import('../src/knowledge/warninglists.js');
+    const ipaddr = (await import('ipaddr.js')).default;
+    const { prng } = await import('./helpers/prng.js');
+    const rand = prng(99);
+    const ip = (): string => Array.from({ length: 4 }, () => Math.floor(rand() * 256)).join('.');
+    for (let round = 0; round < 20; round++) {
+      const ranges = Array.from({ length: 50 }, () => `${ip()}/${Math.floor(rand() * 33)}`);
+      const match = compileCidrs(ranges);
+      const parsed = ranges.map((r) => ipaddr.parseCIDR(r));
+      for (let i = 0; i < 500; i++) {
+        const a = ip();
+        const expected = parsed.some(([net, bits]) => ipaddr.parse(a).match(net, bits));
+        expect(match(a), `${a} in ${ranges.join(' ')}`).toBe(expected);
+      }
+    }
+  });
+});

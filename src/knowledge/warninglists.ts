@@ -64,23 +64,53 @@ export function hostOfIoc(ioc: Pick<Ioc, 'type' | 'value'>): string | undefined 
 type MatchResult = 'exact' | 'within' | undefined;
 type Matcher = (ioc: Pick<Ioc, 'type' | 'value'>) => MatchResult;
 
-/** A CIDR matcher: single addresses in a set, real ranges scanned (lists like public-dns-v4 are 60,000 single IPs). */
+/**
+ * A CIDR matcher. IPv4 ranges become sorted, merged integer intervals searched in O(log n) (lists such as amazon-aws hold
+ * thousands of ranges and public-dns-v4 60,000 single addresses); IPv6 ranges are few and scanned.
+ */
 export function compileCidrs(values: readonly string[]): (ip: string) => boolean {
-  const singles = new Set<string>();
-  const ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
+  const v4: [number, number][] = [];
+  const v6: [ipaddr.IPv6, number][] = [];
   for (const raw of values) {
     const text = raw.trim();
     const [addr, bits] = text.includes('/') ? ipaddr.parseCIDR(text) : [ipaddr.parse(text), text.includes(':') ? 128 : 32];
-    const full = addr.kind() === 'ipv4' ? 32 : 128;
-    if (bits === full) singles.add(addr.toNormalizedString());
-    else ranges.push([addr, bits]);
+    if (addr.kind() === 'ipv4') {
+      const start = ipv4Number(addr as ipaddr.IPv4) & (bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0);
+      v4.push([start >>> 0, (start >>> 0) + 2 ** (32 - bits) - 1]);
+    } else {
+      v6.push([addr as ipaddr.IPv6, bits]);
+    }
+  }
+  v4.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const r of v4) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
   }
   return (ip) => {
     if (!ipaddr.isValid(ip)) return false;
     const addr = ipaddr.parse(ip);
-    if (singles.has(addr.toNormalizedString())) return true;
-    return ranges.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
+    if (addr.kind() === 'ipv4') {
+      const n = ipv4Number(addr as ipaddr.IPv4);
+      let lo = 0;
+      let hi = merged.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const [a, b] = merged[mid]!;
+        if (n < a) hi = mid - 1;
+        else if (n > b) lo = mid + 1;
+        else return true;
+      }
+      return false;
+    }
+    return v6.some(([net, bits]) => (addr as ipaddr.IPv6).match(net, bits));
   };
+}
+
+function ipv4Number(addr: ipaddr.IPv4): number {
+  const [a, b, c, d] = addr.octets as [number, number, number, number];
+  return ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
 }
 
 function compile(list: Warninglist): Matcher {
