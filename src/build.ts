@@ -35,6 +35,12 @@ export interface BuildOptions {
   readonly tables?: 'default' | 'all' | readonly string[];
   /** Add hunts through the ASIM parsers. */
   readonly asim?: boolean;
+  /** Family for IOCs that carry none (free text, generic CSV, unattributed records). */
+  readonly family?: string;
+  /** Generic CSV column mapping (`value`, `type`, `family`, `first_seen`, `confidence`, `tags` → column name). */
+  readonly map?: Readonly<Record<string, string>>;
+  /** First seen for IOCs of undated inputs (ISO); default: the file's modification time. */
+  readonly firstSeen?: string;
   /** Allowlist files (`VALUE  REASON` per line). */
   readonly allowlists?: readonly string[];
   /** Drop IOCs below this feed confidence. */
@@ -157,7 +163,11 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
   const rejected: RunRejected[] = [];
   const warnings: RunDocument['warnings'][number][] = [];
   for (const input of inputs) {
-    const feed = await readFeed(input.path, input.display);
+    const feed = await readFeed(input.path, input.display, {
+      ...(options.family ? { family: options.family } : {}),
+      ...(options.map ? { map: options.map } : {}),
+      ...(options.firstSeen ? { firstSeen: options.firstSeen } : {}),
+    });
     records.push(...feed.records);
     runInputs.push({ file: input.display, format: feed.format, records: feed.recordsRead, accepted: feed.records.length, rejected: feed.rejected.length });
     rejected.push(...feed.rejected.map((r) => toRunRejected(input.display, r)));

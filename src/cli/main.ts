@@ -9,6 +9,8 @@ import { checkOutputTarget, OutputError } from '../pack/output.js';
 import type { Platform } from '../hunt/ir.js';
 import { loadKnowledge } from '../knowledge/load.js';
 import { validateFiles } from '../validate/files.js';
+import { registerFetchCommand } from './fetch.js';
+import { parseColumnMap } from '../ingest/generic-csv.js';
 import { diffBuilds, renderDiffMarkdown, type DiffResult } from '../diff.js';
 import { writeFileSync } from 'node:fs';
 import { parseTtl, type TtlClass } from '../pack/policy.js';
@@ -135,7 +137,9 @@ export function createProgram(): Command {
       `
 Examples:
   $ huntpack build                          # the bundled sample feed → ./huntpacks
+  $ huntpack fetch threatfox --days 3       # save the last 3 days from the ThreatFox API (needs THREATFOX_AUTH_KEY)
   $ huntpack build feed.json --out packs    # a ThreatFox API response, export JSON, NDJSON, CSV or full-dump zip
+  $ huntpack build report.txt --family emotet --first-seen 2026-05-01   # defanged IOCs from a report's text
   $ huntpack build recent.csv --platform defender --lookback 14
   $ huntpack build feed.json --tables all --asim   # every table of the matrix, plus the ASIM parsers
   $ huntpack validate huntpacks                     # re-check every query after editing
@@ -154,7 +158,8 @@ Exit codes:
     .command('build')
     .summary('build hunt packs from feeds (default: the bundled sample)')
     .description(
-      `Read ThreatFox feeds (format detected from content: API JSON, bare array, NDJSON, JSON export, CSV export, full-dump zip),
+      `Read feeds, the format detected from content: ThreatFox (API JSON, bare array, NDJSON, JSON export, CSV export,
+full-dump zip), STIX 2.1 bundles, MISP events, generic CSV with a header (--map), or a report's text with defanged IOCs;
 normalise and de-duplicate every IOC, group them by malware family and write one hunt pack per family:
 
   DIR/index.md                          every family, and every rejected record with its reason
@@ -177,6 +182,17 @@ The same input always gives byte-identical files. Output is written to a tempora
         .argParser(parseTables),
     )
     .option('--asim', 'also hunt through the ASIM parsers (_Im_Dns, _Im_WebSession, _Im_NetworkSession, _Im_FileEvent, _Im_ProcessCreate)', false)
+    .option('--family <name>', 'family for IOCs that carry none (free text, generic CSV, unattributed records)')
+    .addOption(
+      new Option('--map <pairs>', 'generic CSV columns: value=COL,type=COL,family=COL,first_seen=COL,confidence=COL,tags=COL').argParser((v: string) => {
+        try {
+          return parseColumnMap(v);
+        } catch (e) {
+          throw new InvalidArgumentError((e as Error).message);
+        }
+      }),
+    )
+    .addOption(new Option('--first-seen <date>', 'first seen for IOCs of undated inputs such as free text (default: the file modification time)').argParser(parseNow))
     .option('--allowlist <file>', 'drop IOCs you know are benign: one "VALUE  REASON" per line (IP, CIDR, domain, URL, e-mail or hash); repeatable', collect, [])
     .addOption(new Option('--min-confidence <n>', 'drop IOCs whose feed confidence is below n (0-100)').argParser(parseConfidence))
     .addOption(new Option('--ttl <list>', 'time-to-live in days per IOC class, counted from last seen (else first seen): ip=30,domain=90,url=90,hash=365,email=90').argParser(parseTtlOption))
@@ -186,7 +202,7 @@ The same input always gives byte-identical files. Output is written to a tempora
     .option('--no-validate', 'skip parsing every query with the Kusto parser before writing')
     .addOption(new Option('--now <date>', 'timestamp to record in the packs (default: none, so output stays reproducible)').argParser(parseNow))
     .option('-q, --quiet', 'print nothing on success', false)
-    .action(async (feeds: string[], opts: { out: string; platform: Platform[]; lookback: number; tables: 'default' | 'all' | string[]; asim: boolean; allowlist: string[]; minConfidence?: number; ttl?: Record<TtlClass, number>; asOf?: string; warninglists: boolean; strict: boolean; validate: boolean; now?: string; quiet: boolean }) => {
+    .action(async (feeds: string[], opts: { out: string; platform: Platform[]; lookback: number; tables: 'default' | 'all' | string[]; asim: boolean; family?: string; map?: Record<string, string>; firstSeen?: string; allowlist: string[]; minConfidence?: number; ttl?: Record<TtlClass, number>; asOf?: string; warninglists: boolean; strict: boolean; validate: boolean; now?: string; quiet: boolean }) => {
       checkOutputTarget(opts.out);
       const result = await build({
         inputs: feeds,
@@ -196,6 +212,9 @@ The same input always gives byte-identical files. Output is written to a tempora
         tables: opts.tables,
         asim: opts.asim,
         allowlists: opts.allowlist,
+        ...(opts.family ? { family: opts.family } : {}),
+        ...(opts.map ? { map: opts.map } : {}),
+        ...(opts.firstSeen ? { firstSeen: opts.firstSeen } : {}),
         ...(opts.minConfidence !== undefined ? { minConfidence: opts.minConfidence } : {}),
         ...(opts.ttl ? { ttlDays: opts.ttl } : {}),
         ...(opts.asOf ? { asOf: opts.asOf } : {}),
@@ -208,6 +227,8 @@ The same input always gives byte-identical files. Output is written to a tempora
       if (!opts.quiet) printSummary(result, opts.out);
       printRejected(result, shownPath(opts.out));
     });
+  registerFetchCommand(program, EXIT);
+
   program
     .command('validate')
     .summary('parse and bind .kql files with the official Kusto parser')

@@ -1,22 +1,30 @@
 /**
- * Ingest: ThreatFox feed bytes → validated, normalised records plus rejected records and warnings.
+ * Ingest: feed bytes (ThreatFox, STIX 2.1, MISP, generic CSV, free text) → validated, normalised records plus rejected
+ * records and warnings.
  *
- * Pipeline: {@link sniffFeed} detects the format from content; a format parser (see `parsers`) yields raw records one
- * at a time; each is normalised on the spot ({@link normalizeRecord}) so no per-format intermediate list is kept.
+ * Pipeline: {@link sniffFeed} detects the format from content; a format parser (see `parsers`) yields records one at a
+ * time: ThreatFox raw records are normalised on the spot ({@link normalizeRecord}); the other formats validate through
+ * `normalizeIndicator` and yield normalised records. No per-format intermediate list is kept.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { FamilyRef, Ioc } from '../model/ioc.js';
 import { FeedError, type Rejected, type SourceLocation, type Warning } from '../model/issue.js';
 import { normalizeRecord } from '../normalize/record.js';
 import { oneLine } from '../normalize/text.js';
 import { parseCsv } from './csv.js';
+import { parseFreeText } from './freetext.js';
+import { parseGenericCsv } from './generic-csv.js';
 import { locationOf, type FeedItem } from './items.js';
 import { parseApiArray, parseApiResponse, parseJsonExport, parseNdjson } from './json.js';
+import { parseMisp } from './misp.js';
+import { optionFamily, type ParseOptions } from './options.js';
+import { parseStixBundle } from './stix.js';
 import { sniffFeed, type FeedFormat, type SniffedFeed } from './sniff.js';
 import { splitLines } from './text.js';
 
 export type { FeedFormat } from './sniff.js';
 export type { FeedItem } from './items.js';
+export type { ParseOptions } from './options.js';
 
 /** One valid record: the IOC and the family it belongs to, with where it came from. */
 export interface ParsedRecord {
@@ -40,7 +48,7 @@ export interface ParsedFeed {
 }
 
 /** A format parser: yields items one at a time so a streaming reader can later replace the whole-text input. */
-type FeedParser = (feed: SniffedFeed, file: string) => Iterable<FeedItem>;
+type FeedParser = (feed: SniffedFeed, file: string, options: ParseOptions) => Iterable<FeedItem>;
 
 const parsers: { readonly [F in FeedFormat]: FeedParser } = {
   'threatfox-api': (feed, file) => parseApiResponse(feed.json, file),
@@ -49,6 +57,10 @@ const parsers: { readonly [F in FeedFormat]: FeedParser } = {
   'threatfox-ndjson': (feed, file) => parseNdjson(splitLines(feed.text), file),
   'threatfox-csv': (feed, file) => parseCsv(splitLines(feed.text), file),
   'threatfox-csv-zip': (feed, file) => parseCsv(splitLines(feed.text), file),
+  'stix-bundle': (feed, file, options) => parseStixBundle(feed.json, file, options),
+  misp: (feed, file, options) => parseMisp(feed.json, file, options),
+  csv: (feed, file, options) => parseGenericCsv(splitLines(feed.text), file, options),
+  text: (feed, file, options) => parseFreeText(splitLines(feed.text), file, options),
 };
 
 // Rejection reasons and values embed feed data: keep them one line and bounded for the report.
@@ -56,25 +68,35 @@ const MAX_VALUE = 300;
 const MAX_REASON = 400;
 
 /**
- * Parse a ThreatFox feed from its bytes. The format is detected from content (see {@link FeedFormat}).
+ * Parse a feed from its bytes. The format is detected from content (see {@link FeedFormat}).
  * Invalid records are returned in `rejected`, never thrown; throws {@link FeedError} only for fatal problems (not a
- * feed, API error status, truncated JSON, HTML page, missing CSV columns, unreadable ZIP).
+ * feed, API error status, truncated JSON, HTML page, missing CSV columns, unreadable ZIP, text without any IOC).
+ *
+ * Options: `family` (`--family NAME`) puts IOCs without a family (family id `unknown`) under NAME; `map` names the
+ * columns of a generic CSV; `firstSeen` is the date given to IOCs of undated inputs (free text, CSV without a date
+ * column), else `fileTime` (set by {@link readFeed}), else 1970-01-01 with a warning.
  */
-export function parseFeed(bytes: Uint8Array, file: string): ParsedFeed {
-  const feed = sniffFeed(bytes, file);
+export function parseFeed(bytes: Uint8Array, file: string, options: ParseOptions = {}): ParsedFeed {
+  const feed = sniffFeed(bytes, file, options);
   const records: ParsedRecord[] = [];
   const rejected: Rejected[] = [];
   const warnings: Warning[] = [];
-  const items: Iterable<FeedItem>[] = [feed.warnings, parsers[feed.format](feed, file)];
+  const family = optionFamily(options);
+  const add = (record: { family: FamilyRef; ioc: Ioc }, location: SourceLocation): void => {
+    records.push({ family: family !== null && record.family.id === 'unknown' ? family : record.family, ioc: record.ioc, location });
+  };
+  const items: Iterable<FeedItem>[] = [feed.warnings, parsers[feed.format](feed, file, options)];
   for (const source of items) {
     for (const item of source) {
       if (item.kind === 'warning') {
         warnings.push({ location: item.location, message: item.message });
+      } else if (item.kind === 'ioc') {
+        add(item.record, item.location);
       } else if (item.kind === 'rejected') {
         rejected.push({ location: item.location, value: oneLine(item.value, MAX_VALUE), reason: oneLine(item.reason, MAX_REASON) });
       } else {
         const outcome = normalizeRecord(item.raw);
-        if (outcome.ok) records.push({ family: outcome.record.family, ioc: outcome.record.ioc, location: item.location });
+        if (outcome.ok) add(outcome.record, item.location);
         else rejected.push({ location: item.location, value: oneLine(outcome.rejection.value, MAX_VALUE), reason: oneLine(outcome.rejection.reason, MAX_REASON) });
       }
     }
@@ -100,15 +122,18 @@ function describeReadError(error: unknown): string {
 }
 
 /**
- * Read and parse a feed file. `displayName` (default: `path`) is used in locations and messages.
+ * Read and parse a feed file. `displayName` (default: `path`) is used in locations and messages; `options` as in
+ * {@link parseFeed} (the file's modification time is the first-seen fallback for undated inputs).
  * Throws {@link FeedError} when the file cannot be read or is not a usable feed.
  */
-export async function readFeed(path: string, displayName: string = path): Promise<ParsedFeed> {
+export async function readFeed(path: string, displayName: string = path, options: ParseOptions = {}): Promise<ParsedFeed> {
   let bytes: Uint8Array;
+  let fileTime: string | undefined;
   try {
     bytes = await readFile(path);
+    fileTime = new Date(Math.floor((await stat(path)).mtimeMs / 1000) * 1000).toISOString().replace(/\.000Z$/, 'Z');
   } catch (error) {
     throw new FeedError(displayName, `cannot read file: ${describeReadError(error)}`);
   }
-  return parseFeed(bytes, displayName);
+  return parseFeed(bytes, displayName, { ...options, ...(options.fileTime === undefined ? { fileTime } : {}) });
 }

@@ -1,12 +1,15 @@
 /**
- * What a format parser yields, one at a time: a raw record to normalise, a record rejected before normalisation
- * (malformed CSV row, unparseable NDJSON line, non-object entry), or a warning about the input.
+ * What a format parser yields, one at a time: a raw ThreatFox record to normalise, an already normalised record (STIX,
+ * MISP, generic CSV, free text), a record rejected before normalisation (malformed CSV row, unparseable NDJSON line,
+ * non-object entry, unsupported STIX pattern), or a warning about the input.
  */
 import type { SourceLocation } from '../model/issue.js';
-import type { RawRecord } from '../normalize/record.js';
+import type { NormalizedRecord, RawRecord } from '../normalize/record.js';
 
 export type FeedItem =
   | { readonly kind: 'record'; readonly raw: RawRecord; readonly location: SourceLocation }
+  /** An already normalised record (formats other than ThreatFox validate through `normalizeIndicator`). */
+  | { readonly kind: 'ioc'; readonly record: NormalizedRecord; readonly location: SourceLocation }
   | { readonly kind: 'rejected'; readonly location: SourceLocation; readonly value: string; readonly reason: string }
   | { readonly kind: 'warning'; readonly location: SourceLocation; readonly message: string };
 

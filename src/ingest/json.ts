@@ -8,17 +8,12 @@ import { oneLine } from '../normalize/text.js';
 import { locationOf, pointerToken, type FeedItem } from './items.js';
 import { describeJsonError, explainJsonError } from './json-error.js';
 import { fromApiRecord, fromJsonExportRecord, isJsonObject, looksLikeApiRecord, looksLikeExportRecord, type JsonObject } from './schema.js';
+import { excerptOf } from './options.js';
 import type { Line } from './text.js';
 
-/** Short JSON excerpt of an unexpected value for a rejection. */
+/** Short JSON excerpt of an unexpected value for a rejection (safe for deeply nested input). */
 function excerpt(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return oneLine(text, 200);
+  return excerptOf(value, 200);
 }
 
 function apiItem(value: unknown, file: string, pointer: string | undefined): FeedItem {

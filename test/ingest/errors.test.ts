@@ -25,7 +25,8 @@ describe('fatal problems are one-line FeedErrors', () => {
     ['not-a-feed.json', 'not a ThreatFox feed: JSON object without query_status, IOC record fields or IOC-id keys (keys: foo)'],
     ['submit-ioc-response.json', 'not a ThreatFox feed: API response "data" is an object without IOC record fields (keys: ok, ignored, duplicated, reward)'],
     ['empty.txt', 'not a ThreatFox feed: the file is empty'],
-    ['plain.txt', 'not a ThreatFox feed: expected JSON, NDJSON or ThreatFox CSV, found text starting "hello,"'],
+    // Text is now a format (free-text extraction): text without any IOC is still no feed.
+    ['plain.txt', 'not a ThreatFox feed, STIX bundle, MISP event or CSV with a header, and no IOC found in it as text (starts "hello,")'],
     ['missing-column.csv', 'CSV header lacks required column(s): ioc_value'],
   ])('%s', (name, problem) => {
     const error = feedError(fixtureBytes(name), name);
@@ -43,12 +44,15 @@ describe('fatal problems are one-line FeedErrors', () => {
     ['{"query_status": "ok", "data": {"apk.doublelocker": {"malware_printable": "DoubleLocker", "malware_alias": null}}}', 'not a ThreatFox feed: API response "data" is an object without IOC record fields (keys: apk.doublelocker)'],
     ['{}', 'not a ThreatFox feed: empty JSON object'],
     ['[1, "a"]', 'not a ThreatFox feed: JSON array holds no ThreatFox IOC records'],
-    ['42', 'not a ThreatFox feed: expected JSON, NDJSON or ThreatFox CSV, found text starting "42"'],
-    ['"just a string"', 'not a ThreatFox feed: no CSV column header (# "first_seen_utc","ioc_id",...) before line 1'],
+    ['42', 'not a ThreatFox feed, STIX bundle, MISP event or CSV with a header, and no IOC found in it as text (starts "42")'],
+    ['"just a string"', 'not a ThreatFox feed, STIX bundle, MISP event or CSV with a header, and no IOC found in it as text (starts "\"just a string\"")'],
     ['   \n\t ', 'not a ThreatFox feed: the file holds only whitespace'],
     ['<?xml version="1.0"?><error/>', 'looks like an HTML page, not a ThreatFox feed'],
-    ['# just a comment\nplain text', 'not a ThreatFox feed: no CSV column header (# "first_seen_utc","ioc_id",...) before line 2'],
-    ['# only comments\n#\n', 'not a ThreatFox feed: no CSV column header (# "first_seen_utc","ioc_id",...) found'],
+    ['# just a comment\nplain text', 'not a ThreatFox feed, STIX bundle, MISP event or CSV with a header, and no IOC found in it as text (starts "# just a comment")'],
+    ['# only comments\n#\n', 'not a ThreatFox feed, STIX bundle, MISP event or CSV with a header, and no IOC found in it as text (starts "# only comments")'],
+    // A `#` banner that names ThreatFox is still a ThreatFox CSV export and needs its header.
+    ['# ThreatFox IOCs: additions\n#\n', 'not a ThreatFox feed: no CSV column header (# "first_seen_utc","ioc_id",...) found'],
+    ['{"huntpack_fetch": {"source": "threatfox"}}', 'huntpack fetch metadata (a .meta.json sidecar), not a feed: build the file it describes'],
   ])('%j', (text, problem) => {
     expect(feedError(utf8(text), 'in.txt').problem).toBe(problem);
   });

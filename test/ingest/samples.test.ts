@@ -41,9 +41,12 @@ describe.skipIf(!present)('shared ThreatFox samples', () => {
     }
   });
 
-  it('the non-JSON mock config is refused, and its embedded get_iocs body rejects the non-hex sha1', async () => {
-    const config = await outcome('api/elastic_mock_api_config-threatfox.yml');
-    expect(config instanceof FeedError && config.problem).toMatch(/^not a ThreatFox feed: /);
+  it('the non-JSON mock config is read as free text, and its embedded get_iocs body rejects the non-hex sha1', async () => {
+    // Any text is a feed now (free-text extraction): the YAML mock yields the IOCs it mentions, all unattributed.
+    const config = await feed('api/elastic_mock_api_config-threatfox.yml');
+    expect(config.format).toBe('text');
+    expect(config.records.map((r) => `${r.ioc.type} ${r.ioc.value}`)).toContain('domain wizzy.hopto.org');
+    expect(new Set(config.records.map((r) => r.family.id))).toStrictEqual(new Set(['unknown']));
     const mock = parseYaml(readFileSync(`${ROOT}/api/elastic_mock_api_config-threatfox.yml`, 'utf8')) as {
       rules: Array<{ responses: Array<{ body: string }> }>;
     };
