@@ -15,6 +15,16 @@ export const GOLDEN_CASES: Record<string, { inputs: string[]; options?: Partial<
   'reference-kongtuke': { inputs: [join(FIXTURE_DIR, 'golden/reference-kongtuke.json')] },
   'hostile': { inputs: [join(FIXTURE_DIR, 'golden/hostile.ndjson')] },
   'mixed-recent-csv': { inputs: [join(FIXTURE_DIR, 'golden/mixed-recent.csv')] },
+  // Every ThreatFox shape in one build: bare array, JSON export, NDJSON, recent CSV (15 columns) and the full-dump zip.
+  'feed-shapes': {
+    inputs: [
+      join(FIXTURE_DIR, 'threatfox/bare-array.json'),
+      join(FIXTURE_DIR, 'threatfox/export.json'),
+      join(FIXTURE_DIR, 'threatfox/get-iocs.ndjson'),
+      join(FIXTURE_DIR, 'threatfox/recent-15col.csv'),
+      join(FIXTURE_DIR, 'golden/full-dump.zip'),
+    ],
+  },
   'policy': { inputs: [join(FIXTURE_DIR, 'golden/policy.json')], options: { allowlists: [join(FIXTURE_DIR, 'golden/policy-allowlist.txt')] } },
   // Every table of the matrix and the ASIM parsers, over a feed with every IOC type.
   'full-matrix': { inputs: [join(FIXTURE_DIR, 'golden/mixed-recent.csv'), join(FIXTURE_DIR, 'golden/reference-kongtuke.json')], options: { tables: 'all', asim: true } },
