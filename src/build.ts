@@ -162,15 +162,19 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
   const runInputs: RunDocument['inputs'][number][] = [];
   const rejected: RunRejected[] = [];
   const warnings: RunDocument['warnings'][number][] = [];
+  // A record dated after today cannot be real (and would move the default expiry date): reject it.
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
   for (const input of inputs) {
     const feed = await readFeed(input.path, input.display, {
       ...(options.family ? { family: options.family } : {}),
       ...(options.map ? { map: options.map } : {}),
       ...(options.firstSeen ? { firstSeen: options.firstSeen } : {}),
     });
-    records.push(...feed.records);
-    runInputs.push({ file: input.display, format: feed.format, records: feed.recordsRead, accepted: feed.records.length, rejected: feed.rejected.length });
+    const future = feed.records.filter((r) => r.ioc.firstSeen > tomorrow);
+    for (const r of feed.records) if (r.ioc.firstSeen <= tomorrow) records.push(r);
+    runInputs.push({ file: input.display, format: feed.format, records: feed.recordsRead, accepted: feed.records.length - future.length, rejected: feed.rejected.length + future.length });
     rejected.push(...feed.rejected.map((r) => toRunRejected(input.display, r)));
+    rejected.push(...future.map((r) => ({ file: input.display, location: formatLocation(r.location), value: r.ioc.value, reason: `first seen ${r.ioc.firstSeen} is in the future` })));
     warnings.push(...feed.warnings.map((w) => toRunWarning(input.display, w)));
   }
   if (options.strict && rejected.length > 0) {

@@ -10,6 +10,7 @@ import type { Platform } from '../hunt/ir.js';
 import { loadKnowledge } from '../knowledge/load.js';
 import { validateFiles } from '../validate/files.js';
 import { registerFetchCommand } from './fetch.js';
+import { registerHuntCommand, HuntHitsFound } from './hunt.js';
 import { parseColumnMap } from '../ingest/generic-csv.js';
 import { diffBuilds, renderDiffMarkdown, type DiffResult } from '../diff.js';
 import { writeFileSync } from 'node:fs';
@@ -142,6 +143,7 @@ Examples:
   $ huntpack build report.txt --family emotet --first-seen 2026-05-01   # defanged IOCs from a report's text
   $ huntpack build recent.csv --platform defender --lookback 14
   $ huntpack build feed.json --tables all --asim   # every table of the matrix, plus the ASIM parsers
+  $ huntpack hunt huntpacks exported-logs/          # run the packs offline over exported logs (exit 3 on hits)
   $ huntpack validate huntpacks                     # re-check every query after editing
   $ huntpack diff old-packs huntpacks               # what changed since the last build (exit 1 if anything)
 
@@ -150,6 +152,7 @@ Exit codes:
   1  input problem: a file that is no feed, an API error status, truncated JSON, or --strict with rejected records;
      for validate: a query with an error
   2  usage error (unknown option, bad value)
+  3  hunt: hits found (hits.json and hits.md list them)
   4  a generated query failed Kusto validation (nothing written)
   5  the output folder could not be written`,
     );
@@ -168,6 +171,9 @@ normalise and de-duplicate every IOC, group them by malware family and write one
   DIR/<family>/pack.json                the machine-readable pack
   DIR/<family>/queries/sentinel/*.kql   Microsoft Sentinel queries (TimeGenerated)
   DIR/<family>/queries/defender/*.kql   Defender XDR advanced hunting queries (Timestamp)
+  DIR/index.html, DIR/<family>/report.html   the same as self-contained web pages
+  DIR/<family>/sentinel/                analytics-rule and hunting YAML, azuredeploy.json (ARM)
+  DIR/<family>/stix/bundle.json         STIX 2.1 bundle; DIR/<family>/watchlists/*.csv for split hunts
 
 Invalid records are skipped and reported (file, line or record, reason); the rest still builds.
 The same input always gives byte-identical files. Output is written to a temporary folder and renamed into place.`,
@@ -228,6 +234,7 @@ The same input always gives byte-identical files. Output is written to a tempora
       printRejected(result, shownPath(opts.out));
     });
   registerFetchCommand(program, EXIT);
+  registerHuntCommand(program);
 
   program
     .command('validate')
@@ -248,6 +255,7 @@ and exits 1 if any query has an error.`,
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
+      if (report.files === 0) throw new UsageError(`no .kql files in ${paths.join(', ')}`);
       for (const e of report.errors) process.stdout.write(e + '\n');
       if (opts.warnings) for (const w of report.warnings) process.stdout.write(w + '\n');
       const summary = `${report.queries} quer${report.queries === 1 ? 'y' : 'ies'} in ${report.files} file${report.files === 1 ? '' : 's'}: ${report.errors.length ? `${report.errors.length} error${report.errors.length === 1 ? '' : 's'}` : 'all valid'}`;
@@ -299,6 +307,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv as string[], { from: 'user' });
     return EXIT.ok;
   } catch (err) {
+    if (err instanceof HuntHitsFound) return err.exitCode;
     const e = err as { code?: string; exitCode?: number };
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
