@@ -117,3 +117,17 @@ describe('CIDR matching', () => {
     }
   });
 });
+
+describe('records dated in the future', () => {
+  it('are rejected with a reason and never move the default expiry date', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'huntpack-future-'));
+    const rec = (id: string, ioc: string, first: string) => ({ id, ioc, ioc_type: 'domain', threat_type: 'botnet_cc', malware: 'win.future', malware_printable: 'Future', malware_alias: null, confidence_level: 80, first_seen: first, last_seen: null, reference: null, reporter: 't', tags: null });
+    writeFileSync(join(dir, 'f.json'), JSON.stringify({ query_status: 'ok', data: [rec('1', 'real-c2.example-bad.net', '2026-05-01 00:00:00 UTC'), rec('2', 'bogus.example-bad.net', '2099-01-01 00:00:00 UTC')] }));
+    const r = await buildPacks({ inputs: [join(dir, 'f.json')], outDir: '/unused', platforms: ['sentinel'], lookbackDays: 30, strict: false, validate: false });
+    expect(r.run.rejected.map((x) => x.reason)).toStrictEqual(['first seen 2099-01-01T00:00:00Z is in the future']);
+    expect(r.run.policy.asOf).toBe('2026-05-01T00:00:00Z');
+    expect(r.packs[0]!.iocs.map((i) => i.value)).toStrictEqual(['real-c2.example-bad.net']);
+  });
+});
