@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import ipaddr from 'ipaddr.js';
 import { IOC_TYPES, type Ioc } from '../model/ioc.js';
 import { DATA_DIR, checkData } from './load.js';
+import { hostForMatch } from '../hunt/semantics.js';
 
 const Policy = v.picklist(['flag', 'drop']);
 
@@ -56,7 +57,7 @@ export interface ListHit {
 export function hostOfIoc(ioc: Pick<Ioc, 'type' | 'value'>): string | undefined {
   if (ioc.type === 'domain') return ioc.value;
   if (ioc.type === 'email') return ioc.value.slice(ioc.value.lastIndexOf('@') + 1);
-  if (ioc.type === 'url') return /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^@/?#]*@)?([^:/?#]*)/i.exec(ioc.value)?.[1]?.toLowerCase().replace(/\.+$/, '');
+  if (ioc.type === 'url') return hostForMatch(ioc.value, 'url');
   return undefined;
 }
 

@@ -6,7 +6,7 @@ import type { FamilyRef, Ioc, IocFlag, IocType } from '../model/ioc.js';
 import type { Knowledge, FamilyProfile } from '../knowledge/load.js';
 import { DEFAULT_TTL_DAYS, type DroppedIoc, type TtlClass } from './policy.js';
 import type { Hunt, Platform, ValueSet } from '../hunt/ir.js';
-import { planHunts, unhuntedTypes, type TableSelection } from '../hunt/plan.js';
+import { planHunts, predicateSets, unhuntedTypes, type TableSelection } from '../hunt/plan.js';
 import { fitHunt } from './limits.js';
 import { renderExpression, renderKql } from '../render/kql/render.js';
 
@@ -200,11 +200,7 @@ export const QUERY_HEADER_LINES = 4;
 /** Number of IOC values a hunt's predicates hold. */
 export function huntIocCount(hunt: Hunt): number {
   const names = new Set<string>();
-  const walk = (p: Hunt['where'][number]): void => {
-    if (p.kind === 'any') p.of.forEach(walk);
-    else if ('set' in p && p.set !== undefined) names.add(p.set);
-  };
-  hunt.where.forEach(walk);
+  hunt.where.forEach((p) => predicateSets(p, names));
   return hunt.sets.filter((s) => names.has(s.name)).reduce((n, s) => n + s.values.length, 0);
 }
 

@@ -6,6 +6,7 @@
  */
 import type { FunctionArg, Hunt, Predicate, ValueSet } from '../../hunt/ir.js';
 import { HOST_PATTERN, URL_PATTERN, urlKey, urlKeyHost } from '../../hunt/semantics.js';
+import { predicateSets } from '../../hunt/plan.js';
 import { kqlCommentText, kqlIdentifier, kqlString } from './escape.js';
 
 /** `has_any` considers at most this many values; above it the prefilter is left out (the exact check still runs). */
@@ -259,11 +260,7 @@ export function renderKql(hunt: Hunt, header: KqlHeader, options: { enableExclus
   const urlKeyNeeded = usesUrlKey(hunt.where);
   if (urlKeyNeeded) out.push(...URL_KEY_FUNCTION);
   const predicateSetNames = new Set<string>();
-  const collect = (p: Predicate): void => {
-    if (p.kind === 'any') p.of.forEach(collect);
-    else if ('set' in p && p.set !== undefined) predicateSetNames.add(p.set);
-  };
-  hunt.where.forEach(collect);
+  hunt.where.forEach((p) => predicateSets(p, predicateSetNames));
   for (const set of hunt.sets) if (predicateSetNames.has(set.name)) out.push(...renderSetLets(hunt, set, urlKeyNeeded));
   out.push(renderSource(hunt));
   const time = kqlIdentifier(hunt.timeColumn);
