@@ -3,8 +3,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readFeed, type ParsedRecord } from './ingest/index.js';
-import { groupByFamily } from './normalize/group.js';
+import { readFeedTo } from './ingest/index.js';
+import { FamilyGrouper } from './normalize/group.js';
+import type { IocType } from './model/ioc.js';
 import { formatLocation, type Rejected, type Warning } from './model/issue.js';
 import { loadKnowledge, type Knowledge } from './knowledge/load.js';
 import { loadWarninglists } from './knowledge/warninglists.js';
@@ -14,8 +15,9 @@ import { assemblePack, type PackDocument } from './pack/pack.js';
 import { applyPolicy, DEFAULT_TTL_DAYS, type TtlClass } from './pack/policy.js';
 import { readAllowlist } from './knowledge/allowlist.js';
 import { uniqueSlugs } from './pack/slug.js';
-import { writeAtomically, type FileMap } from './pack/output.js';
-import { RENDERERS } from './render/registry.js';
+import { openAtomicOutput, type FileMap } from './pack/output.js';
+import { RENDERERS, type Artifact } from './render/registry.js';
+import { RUN_DROPPED_ROWS } from './render/display.js';
 import { summarizeFamily } from './render/markdown/summary.js';
 import { createAnalyzer, type KqlAnalyzer } from './validate/kusto.js';
 
@@ -49,6 +51,10 @@ export interface BuildOptions {
   readonly ttlDays?: Readonly<Record<TtlClass, number>>;
   /** ISO date expiry is evaluated at; default: the newest date in the feeds, so builds stay reproducible. */
   readonly asOf?: string;
+  /** Most numbered parts per hunt before it comes only as a list variant (default 10; see pack/limits.ts). */
+  readonly maxParts?: number;
+  /** HTTPS base URL the output folder is served from, for `externaldata` variants. */
+  readonly listUrl?: string;
   /** Apply the bundled warninglists (default true). */
   readonly warninglists?: boolean;
   /** Any rejected record fails the run. */
@@ -84,15 +90,34 @@ export interface RunDocument {
     readonly warninglists: readonly string[];
     readonly allowlists: readonly string[];
   };
-  /** IOCs not hunted, with the family, the reason and the list that dropped them. */
+  /** How many IOCs were not hunted, in all and by reason code. */
+  readonly droppedCount: number;
+  readonly droppedByCode: Readonly<Record<string, number>>;
+  /** IOCs not hunted, with the family, the reason and the list that dropped them: the first 1,000 (each pack.json lists its own in full). */
   readonly dropped: readonly { readonly family: string; readonly type: string; readonly value: string; readonly port?: number; readonly code: string; readonly reason: string; readonly list: string }[];
   readonly warnings: readonly { readonly file: string; readonly location: string; readonly message: string }[];
 }
 
+/** What the run-level pages need of a pack: its name, figures and timeline, not its IOCs. */
+export interface PackOverview {
+  readonly family: PackDocument['family'];
+  readonly stats: PackDocument['stats'];
+  readonly queryCount: number;
+  /** IOCs per type and first-seen day (`YYYY-MM-DD`), for the timeline. */
+  readonly timeline: readonly { readonly type: IocType; readonly firstSeen: string; readonly count: number }[];
+}
+
+/** An in-memory build: every pack document and every file. For tests and small feeds; the CLI streams (see {@link build}). */
 export interface BuildResult {
   readonly run: RunDocument;
   readonly packs: readonly PackDocument[];
   readonly files: FileMap;
+}
+
+/** What {@link build} returns: the run document and the packs' overviews (their files are on disk). */
+export interface BuildSummary {
+  readonly run: RunDocument;
+  readonly overviews: readonly PackOverview[];
 }
 
 /** Failure of the run after parsing: strict rejections or invalid KQL. Nothing is written. */
@@ -128,53 +153,95 @@ export function queryShape(kql: string): string {
     .replace(/(\n    ""(?:,)?)+/g, '\n    ""');
 }
 
-/** Validate every query of the packs; returns `file:line:col: code message` lines for errors. */
-export function validatePackQueries(k: Knowledge, packs: readonly PackDocument[], analyzers?: Map<Platform, KqlAnalyzer>): string[] {
-  const cache = analyzers ?? new Map<Platform, KqlAnalyzer>();
-  const validShapes = new Set<string>();
-  const errors: string[] = [];
-  for (const pack of packs) {
+/** Validates queries with one analyzer per platform, analysing each query shape once across the whole build. */
+export class QueryValidator {
+  private readonly analyzers = new Map<Platform, KqlAnalyzer>();
+  private readonly validShapes = new Set<string>();
+  constructor(private readonly k: Knowledge) {}
+
+  /** `file:line:col: code message` lines for the errors of one pack's queries. */
+  check(pack: Pick<PackDocument, 'family' | 'queries'>): string[] {
+    const errors: string[] = [];
     for (const q of pack.queries) {
       const shape = `${q.platform}\n${queryShape(q.kql)}`;
-      if (validShapes.has(shape)) continue;
-      let analyzer = cache.get(q.platform);
+      if (this.validShapes.has(shape)) continue;
+      let analyzer = this.analyzers.get(q.platform);
       if (!analyzer) {
-        analyzer = createAnalyzer(platformSchema(k, q.platform));
-        cache.set(q.platform, analyzer);
+        analyzer = createAnalyzer(platformSchema(this.k, q.platform));
+        this.analyzers.set(q.platform, analyzer);
       }
       const found = analyzer.analyze(q.kql).filter((d) => d.severity === 'error');
       for (const d of found) errors.push(`${pack.family.slug}/${q.file}:${d.line}:${d.column}: ${d.code} ${d.message}`);
-      if (found.length === 0) validShapes.add(shape);
+      if (found.length === 0) this.validShapes.add(shape);
     }
+    return errors;
   }
-  return errors;
 }
 
-/** Run a build in memory: parse, plan, render, validate. Throws FeedError / BuildError; writes nothing. */
-export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
+/** Validate every query of the packs; returns `file:line:col: code message` lines for errors. */
+export function validatePackQueries(k: Knowledge, packs: readonly PackDocument[]): string[] {
+  const validator = new QueryValidator(k);
+  return packs.flatMap((p) => validator.check(p));
+}
+
+/** IOCs per type and first-seen day. */
+function timelineOf(iocs: readonly { readonly type: IocType; readonly firstSeen: string }[]): PackOverview['timeline'] {
+  const counts = new Map<string, { type: IocType; firstSeen: string; count: number }>();
+  for (const i of iocs) {
+    const day = i.firstSeen.slice(0, 10);
+    const key = `${i.type} ${day}`;
+    const c = counts.get(key);
+    if (c) c.count++;
+    else counts.set(key, { type: i.type, firstSeen: day, count: 1 });
+  }
+  return [...counts.values()];
+}
+
+/** A family's files, at paths relative to the output folder. */
+export type PackSink = (pack: PackDocument, files: readonly Artifact[]) => void;
+
+/**
+ * The build: read every feed record by record into the family grouper, then assemble, validate and render one family
+ * at a time, handing its files to `sink` and keeping only its overview. Throws FeedError / BuildError.
+ */
+async function runBuild(options: BuildOptions, sink: PackSink): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
   const k = loadKnowledge();
   const useLists = options.warninglists !== false;
   const lists = useLists ? loadWarninglists() : undefined;
   const allowlists = (options.allowlists ?? []).map(readAllowlist);
   const inputs = options.inputs.length ? options.inputs.map((f) => ({ path: f, display: f })) : [{ path: SAMPLE_FEED, display: SAMPLE_DISPLAY }];
 
-  const records: ParsedRecord[] = [];
+  const grouper = new FamilyGrouper();
   const runInputs: RunDocument['inputs'][number][] = [];
   const rejected: RunRejected[] = [];
   const warnings: RunDocument['warnings'][number][] = [];
   // A record dated after today cannot be real (and would move the default expiry date): reject it.
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
-  for (const input of inputs) {
-    const feed = await readFeed(input.path, input.display, {
-      ...(options.family ? { family: options.family } : {}),
-      ...(options.map ? { map: options.map } : {}),
-      ...(options.firstSeen ? { firstSeen: options.firstSeen } : {}),
-    });
-    const future = feed.records.filter((r) => r.ioc.firstSeen > tomorrow);
-    for (const r of feed.records) if (r.ioc.firstSeen <= tomorrow) records.push(r);
-    runInputs.push({ file: input.display, format: feed.format, records: feed.recordsRead, accepted: feed.records.length - future.length, rejected: feed.rejected.length + future.length });
-    rejected.push(...feed.rejected.map((r) => toRunRejected(input.display, r)));
-    rejected.push(...future.map((r) => ({ file: input.display, location: formatLocation(r.location), value: r.ioc.value, reason: `first seen ${r.ioc.firstSeen} is in the future` })));
+  // Default expiry reference: the newest date in the feeds, so the same input always gives the same packs.
+  let newest: string | null = null;
+  for (const [index, input] of inputs.entries()) {
+    const future: RunRejected[] = [];
+    const feed = await readFeedTo(
+      input.path,
+      input.display,
+      {
+        ...(options.family ? { family: options.family } : {}),
+        ...(options.map ? { map: options.map } : {}),
+        ...(options.firstSeen ? { firstSeen: options.firstSeen } : {}),
+        ...(options.onProgress ? { onProgress: (done: number, total: number) => options.onProgress!(done, total, `reading ${index + 1}/${inputs.length}`) } : {}),
+      },
+      (r) => {
+        if (r.ioc.firstSeen > tomorrow) {
+          future.push({ file: input.display, location: formatLocation(r.location), value: r.ioc.value, reason: `first seen ${r.ioc.firstSeen} is in the future` });
+          return;
+        }
+        if (newest === null || r.ioc.firstSeen > newest) newest = r.ioc.firstSeen;
+        if (r.ioc.lastSeen !== null && r.ioc.lastSeen > newest) newest = r.ioc.lastSeen;
+        grouper.add(r);
+      },
+    );
+    runInputs.push({ file: input.display, format: feed.format, records: feed.recordsRead, accepted: feed.accepted - future.length, rejected: feed.rejected.length + future.length });
+    rejected.push(...feed.rejected.map((r) => toRunRejected(input.display, r)), ...future);
     warnings.push(...feed.warnings.map((w) => toRunWarning(input.display, w)));
   }
   if (options.strict && rejected.length > 0) {
@@ -185,20 +252,20 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
     );
   }
 
-  const families = groupByFamily(records);
-  // Default expiry reference: the newest date in the feeds, so the same input always gives the same packs.
-  let newest: string | null = null;
-  for (const r of records) for (const d of [r.ioc.firstSeen, r.ioc.lastSeen]) if (d !== null && (newest === null || d > newest)) newest = d;
-  const asOf = options.asOf ?? newest;
+  const families = grouper.families();
+  const asOf: string | null = options.asOf ?? newest;
   const ttlDays = options.ttlDays ?? DEFAULT_TTL_DAYS;
   const dropped: RunDocument['dropped'][number][] = [];
+  const droppedByCode: Record<string, number> = {};
+  let droppedCount = 0;
   const slugs = uniqueSlugs(families.map((f) => f.family.id));
-  const packs: PackDocument[] = [];
-  const files: FileMap = new Map();
+  const overviews: PackOverview[] = [];
+  const validator = options.validate ? new QueryValidator(k) : undefined;
+  const errors: string[] = [];
   families.forEach((fam, index) => {
     options.onProgress?.(index, families.length, fam.family.name);
     const slug = slugs.get(fam.family.id)!;
-    const decided = applyPolicy(fam.iocs, {
+    const decided = applyPolicy(fam.take(), {
       ...(lists ? { lists } : {}),
       allowlists,
       ...(options.minConfidence !== undefined ? { minConfidence: options.minConfidence } : {}),
@@ -206,7 +273,11 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
       asOf: asOf ?? '9999-12-31T00:00:00Z',
     });
     for (const d of decided.dropped) {
-      dropped.push({ family: fam.family.id, type: d.ioc.type, value: d.ioc.value, ...(d.ioc.port !== undefined ? { port: d.ioc.port } : {}), code: d.code, reason: d.reason, list: d.list });
+      droppedCount++;
+      droppedByCode[d.code] = (droppedByCode[d.code] ?? 0) + 1;
+      if (dropped.length < RUN_DROPPED_ROWS) {
+        dropped.push({ family: fam.family.id, type: d.ioc.type, value: d.ioc.value, ...(d.ioc.port !== undefined ? { port: d.ioc.port } : {}), code: d.code, reason: d.reason, list: d.list });
+      }
     }
     const { doc } = assemblePack(
       k,
@@ -217,28 +288,32 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
         tables: options.tables ?? 'default',
         asim: options.asim ?? false,
         isSharedHost: (host) => lists?.isSharedHost(host) ?? false,
+        ...(options.maxParts !== undefined ? { maxParts: options.maxParts } : {}),
+        ...(options.listUrl !== undefined ? { listUrl: options.listUrl } : {}),
         lifecycle: { asOf: asOf ?? null, ttlDays },
         version: VERSION,
         ...(options.now ? { generatedAt: options.now } : {}),
       },
       (family, profile, stats, packIocs) => summarizeFamily(k, family, profile, stats, packIocs),
     );
-    packs.push(doc);
-    for (const r of RENDERERS) for (const a of r.renderPack?.(k, doc) ?? []) files.set(`${slug}/${a.path}`, a.content);
+    if (validator) errors.push(...validator.check(doc));
+    // Once a query fails, nothing will be written: stop rendering files.
+    if (errors.length === 0) {
+      const files: Artifact[] = [];
+      for (const r of RENDERERS) for (const a of r.renderPack?.(k, doc) ?? []) files.push({ path: `${slug}/${a.path}`, content: a.content });
+      sink(doc, files);
+    }
+    overviews.push({ family: doc.family, stats: doc.stats, queryCount: doc.queries.length, timeline: timelineOf(doc.iocs) });
   });
   options.onProgress?.(families.length, families.length, 'done');
-
-  if (options.validate) {
-    const errors = validatePackQueries(k, packs);
-    if (errors.length) throw new BuildError(`${errors.length} generated quer${errors.length === 1 ? 'y does' : 'ies do'} not validate; nothing written`, 4, errors);
-  }
+  if (errors.length) throw new BuildError(`${errors.length} generated quer${errors.length === 1 ? 'y does' : 'ies do'} not validate; nothing written`, 4, errors);
 
   const run: RunDocument = {
     schemaVersion: 1,
     generator: { name: 'huntpack', version: VERSION },
     ...(options.now ? { generatedAt: options.now } : {}),
     inputs: runInputs,
-    families: packs.map((p) => ({ id: p.family.id, name: p.family.name, iocs: p.stats.total, dropped: p.stats.dropped, flagged: p.stats.flagged, queries: p.queries.length, dir: p.family.slug })),
+    families: overviews.map((p) => ({ id: p.family.id, name: p.family.name, iocs: p.stats.total, dropped: p.stats.dropped, flagged: p.stats.flagged, queries: p.queryCount, dir: p.family.slug })),
     rejected,
     policy: {
       asOf,
@@ -248,16 +323,44 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
       warninglists: lists ? lists.lists.map((l) => l.name) : [],
       allowlists: allowlists.map((a) => a.file),
     },
+    droppedCount,
+    droppedByCode: Object.fromEntries(Object.entries(droppedByCode).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     dropped,
     warnings,
   };
-  for (const r of RENDERERS) for (const a of r.renderRun?.(k, run, packs) ?? []) files.set(a.path, a.content);
+  const runFiles: Artifact[] = [];
+  for (const r of RENDERERS) runFiles.push(...(r.renderRun?.(k, run, overviews) ?? []));
+  return { run, overviews, runFiles };
+}
+
+/** Run a build in memory: parse, plan, render, validate. Throws FeedError / BuildError; writes nothing. */
+export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
+  const packs: PackDocument[] = [];
+  const files: FileMap = new Map();
+  const { run, runFiles } = await runBuild(options, (doc, artifacts) => {
+    packs.push(doc);
+    for (const a of artifacts) files.set(a.path, a.content);
+  });
+  for (const a of runFiles) files.set(a.path, a.content);
   return { run, packs, files };
 }
 
-/** Build and write atomically into `options.outDir`. */
-export async function build(options: BuildOptions): Promise<BuildResult> {
-  const result = await buildPacks(options);
-  writeAtomically(options.outDir, result.files);
-  return result;
+/**
+ * Build and write atomically into `options.outDir`: each family's files go into a temporary folder as soon as they are
+ * rendered (so memory holds one family's output at a time), and the folder is renamed into place only when the whole
+ * build succeeded. On any error the temporary folder is removed and `outDir` is untouched.
+ */
+export async function build(options: BuildOptions): Promise<BuildSummary> {
+  const out = openAtomicOutput(options.outDir);
+  try {
+    const { run, overviews, runFiles } = await runBuild(options, (_doc, files) => {
+      for (const f of files) out.write(f.path, f.content);
+    });
+    for (const f of runFiles) out.write(f.path, f.content);
+    out.commit();
+    return { run, overviews };
+  } catch (error) {
+    out.abort();
+    throw error;
+  }
 }

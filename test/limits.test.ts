@@ -41,7 +41,7 @@ describe('large IOC sets', () => {
     );
     writeFileSync(feed, lines.join('\n') + '\n');
     const started = performance.now();
-    const { packs, files } = await buildPacks({ inputs: [feed], outDir: '/unused', platforms: ['sentinel', 'defender'], lookbackDays: 30, strict: true, validate: true });
+    const { packs, files } = await buildPacks({ inputs: [feed], outDir: '/unused', platforms: ['sentinel', 'defender'], lookbackDays: 30, strict: true, validate: true, maxParts: 1000 });
     const seconds = (performance.now() - started) / 1000;
     console.log(`built and validated ${packs[0]!.queries.length} queries for ${N} domains in ${seconds.toFixed(1)} s`);
     const pack = packs[0]!;
@@ -62,6 +62,63 @@ describe('large IOC sets', () => {
     const csv = files.get(`win-bigfamily/${pack.watchlists[0]!.file}`)!;
     expect(csv.split('\r\n')[0]).toBe('SearchKey');
     expect(csv.split('\r\n').length).toBe(N + 2);
+  });
+
+  it(`past --max-parts, the ${N} domains come as a Sentinel watchlist variant and a Defender externaldata variant only`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'huntpack-large-'));
+    const feed = join(dir, 'big.ndjson');
+    const lines = domains(4, N).map((d, i) =>
+      JSON.stringify({ id: String(1_000_000 + i), ioc: d, ioc_type: 'domain', threat_type: 'botnet_cc', malware: 'win.bigfamily', malware_printable: 'Big Family', malware_alias: null, confidence_level: 75, first_seen: '2026-05-01 00:00:00 UTC', last_seen: null, reference: null, reporter: 'test', tags: null }),
+    );
+    lines.push(JSON.stringify({ id: '9', ioc: 'one.example.net', ioc_type: 'domain', threat_type: 'botnet_cc', malware: 'win.small', malware_printable: 'Small', malware_alias: null, confidence_level: 75, first_seen: '2026-05-01 00:00:00 UTC', last_seen: null, reference: null, reporter: 'test', tags: null }));
+    writeFileSync(feed, lines.join('\n') + '\n');
+    const base = { inputs: [feed], outDir: '/unused', platforms: ['sentinel', 'defender'] as const, lookbackDays: 30, strict: true, validate: true };
+    const { packs, files } = await buildPacks({ ...base, platforms: [...base.platforms], listUrl: 'https://packs.example.org/hp' });
+    const pack = packs.find((p) => p.family.id === 'win.bigfamily')!;
+    const variants = new Set(pack.queries.map((q) => `${q.platform}:${q.variant}`));
+    expect([...variants].sort()).toStrictEqual(['defender:externaldata', 'sentinel:watchlist']);
+    for (const q of pack.queries) expect(q.kql.length, q.file).toBeLessThanOrEqual(RULE_QUERY_MAX);
+    const ext = pack.queries.find((q) => q.platform === 'defender' && q.hunt === 'domain-devicenetworkevents')!;
+    expect(ext.file).toBe('queries/defender/domain-devicenetworkevents-externaldata.kql');
+    expect(ext.listUrls).toStrictEqual(['https://packs.example.org/hp/win-bigfamily/watchlists/huntpack_win_bigfamily_IocDomains.csv']);
+    expect(ext.kql).toContain('externaldata(SearchKey:string) ["https://packs.example.org/hp/win-bigfamily/watchlists/huntpack_win_bigfamily_IocDomains.csv"] with (format="csv", ignoreFirstRecord=true)');
+    // The file the query reads is written, with every value.
+    expect(files.get('win-bigfamily/watchlists/huntpack_win_bigfamily_IocDomains.csv')!.split('\r\n').length).toBe(N + 2);
+    // A small family in the same build is unaffected.
+    const small = packs.find((p) => p.family.id === 'win.small')!;
+    expect(new Set(small.queries.map((q) => q.variant))).toStrictEqual(new Set(['inline']));
+    // Without --list-url the URL is a placeholder that cannot resolve, and the README says to replace it.
+    const plain = await buildPacks({ ...base, platforms: [...base.platforms], validate: false });
+    const readme = plain.files.get('win-bigfamily/README.md')!;
+    expect(plain.packs[0]!.queries.find((q) => q.variant === 'externaldata')!.kql).toContain('https://replace-with-your-host.invalid/huntpack/win-bigfamily/watchlists/');
+    expect(readme).toContain('replace the placeholder URL');
+    // --max-parts 0 never splits: even a hunt just over the limit comes as list variants.
+    const none = await buildPacks({ ...base, platforms: [...base.platforms], validate: false, maxParts: 0 });
+    expect(none.packs[0]!.queries.some((q) => q.variant === 'chunk')).toBe(false);
+    expect(none.packs[1]!.queries.every((q) => q.variant === 'inline')).toBe(true);
+  });
+
+  it('the externaldata and watchlist variants match exactly what the whole hunt matches (evaluator)', () => {
+    const k = loadKnowledge();
+    const values = domains(5, 3000);
+    const iocs: Ioc[] = values.map((value) => ({ type: 'domain', value, threatType: null, firstSeen: '2026-05-01T00:00:00Z', lastSeen: null, confidence: null, tags: [], sourceIds: [], references: [], reporters: [], isCompromised: false, flags: [] }));
+    const hunt = planHunts(k, iocs, { platforms: ['defender'], lookbackDays: 30 }).find((h) => h.id === 'domain-devicenetworkevents')!;
+    const { variants, watchlists } = fitHunt(hunt, (h) => renderKql(h, { lines: [] }), { watchlists: false, slug: 'x', maxParts: 2 });
+    expect(variants.map((v) => v.kind)).toStrictEqual(['externaldata']);
+    expect(watchlists.map((w) => w.items)).toStrictEqual([3000]);
+    const whole = compileHunt(hunt);
+    const ext = compileHunt(variants[0]!.hunt);
+    const now = Date.parse('2026-05-10T00:00:00Z');
+    let hits = 0;
+    for (const [i, d] of values.slice(0, 500).entries()) {
+      const name = [d, `x.${d}`, `not${d}`, `${d}.evil.net`][i % 4]!;
+      const row = { Timestamp: '2026-05-09T00:00:00Z', RemoteUrl: `https://${name}/a`, DeviceId: 'd', ReportId: 1 };
+      const expected = whole.match(row, now)?.ioc;
+      if (expected !== undefined) hits++;
+      expect(ext.match(row, now)?.ioc, name).toBe(expected);
+    }
+    // Exact names and subdomains match (250 of 500); look-alikes do not.
+    expect(hits).toBe(250);
   });
 
   it('the parts together match exactly what the whole hunt matches (evaluator)', () => {

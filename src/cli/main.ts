@@ -3,9 +3,10 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { relative, resolve } from 'node:path';
-import { build, BuildError, VERSION, type BuildResult } from '../build.js';
+import { build, BuildError, VERSION, type BuildSummary } from '../build.js';
 import { FeedError } from '../model/issue.js';
 import { checkOutputTarget, OutputError } from '../pack/output.js';
+import { DEFAULT_MAX_PARTS } from '../pack/limits.js';
 import type { Platform } from '../hunt/ir.js';
 import { loadKnowledge } from '../knowledge/load.js';
 import { validateFiles } from '../validate/files.js';
@@ -57,6 +58,23 @@ function parseTtlOption(value: string): Record<TtlClass, number> {
   }
 }
 
+function parseMaxParts(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 1000) throw new InvalidArgumentError('expected a whole number from 0 to 1000');
+  return n;
+}
+
+function parseListUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new InvalidArgumentError('expected an https:// URL, e.g. https://raw.githubusercontent.com/org/repo/main/huntpacks');
+  }
+  if (url.protocol !== 'https:' || url.search || url.hash) throw new InvalidArgumentError('expected an https:// URL without ?query or #fragment (the family folder and file name are appended)');
+  return url.href.replace(/\/+$/, '');
+}
+
 function parseDays(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 3650) throw new InvalidArgumentError('expected whole days between 1 and 3650');
@@ -94,7 +112,7 @@ function plural(n: number, one: string, many = one + 's'): string {
 }
 
 /** Rejected records go to stderr (even with --quiet): they are problems with the input. */
-function printRejected(result: BuildResult, shown: string): void {
+function printRejected(result: BuildSummary, shown: string): void {
   const { run } = result;
   if (!run.rejected.length) return;
   const lines = [`${plural(run.rejected.length, 'record')} rejected (details in ${shown}/index.md and run.json):`];
@@ -108,14 +126,14 @@ function shownPath(outDir: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? resolve(outDir) : rel;
 }
 
-function printSummary(result: BuildResult, outDir: string): void {
+function printSummary(result: BuildSummary, outDir: string): void {
   const shown = shownPath(outDir);
   const { run } = result;
   const iocs = run.families.reduce((n, f) => n + f.iocs, 0);
   const queries = run.families.reduce((n, f) => n + f.queries, 0);
   const lines = [
     `huntpack ${VERSION}: ${run.inputs.map((i) => `${safe(i.file)} (${i.format}, ${plural(i.records, 'record')})`).join(', ')}`,
-    ...(run.dropped.length ? [`${run.dropped.length} IOC${run.dropped.length === 1 ? '' : 's'} not hunted (warninglists, allowlist, confidence, expiry at ${run.policy.asOf?.slice(0, 10) ?? '-'}); see index.md`] : []),
+    ...(run.droppedCount ? [`${run.droppedCount} IOC${run.droppedCount === 1 ? '' : 's'} not hunted (warninglists, allowlist, confidence, expiry at ${run.policy.asOf?.slice(0, 10) ?? '-'}); see index.md`] : []),
     `Wrote ${plural(run.families.length, 'hunt pack')} (${plural(iocs, 'IOC')}, ${plural(queries, 'query', 'queries')}) to ${shown}/`,
     ...run.families.map((f) => `  ${shown}/${f.dir}/README.md  ${safe(f.name)}: ${plural(f.iocs, 'IOC')}, ${plural(f.queries, 'query', 'queries')}`),
   ];
@@ -173,7 +191,9 @@ normalise and de-duplicate every IOC, group them by malware family and write one
   DIR/<family>/queries/defender/*.kql   Defender XDR advanced hunting queries (Timestamp)
   DIR/index.html, DIR/<family>/report.html   the same as self-contained web pages
   DIR/<family>/sentinel/                analytics-rule and hunting YAML, azuredeploy.json (ARM)
-  DIR/<family>/stix/bundle.json         STIX 2.1 bundle; DIR/<family>/watchlists/*.csv for split hunts
+  DIR/<family>/stix/bundle.json         STIX 2.1 bundle
+  DIR/<family>/watchlists/*.csv         IOC lists of hunts too long to inline (Sentinel watchlists; Defender reads
+                                        the same files with externaldata from where you host them: --list-url)
 
 Invalid records are skipped and reported (file, line or record, reason); the rest still builds.
 The same input always gives byte-identical files. Output is written to a temporary folder and renamed into place.`,
@@ -204,11 +224,17 @@ The same input always gives byte-identical files. Output is written to a tempora
     .addOption(new Option('--ttl <list>', 'time-to-live in days per IOC class, counted from last seen (else first seen): ip=30,domain=90,url=90,hash=365,email=90').argParser(parseTtlOption))
     .addOption(new Option('--as-of <date>', 'evaluate expiry at this date (default: the newest date in the feeds, so builds stay reproducible)').argParser(parseNow))
     .option('--no-warninglists', 'do not drop or flag IOCs with the bundled warninglists')
+    .addOption(
+      new Option('--max-parts <n>', 'split a hunt too long for one 10,000-character rule into at most n numbered parts; past that it comes only as a list variant (Sentinel watchlist, Defender externaldata); 0 = never split')
+        .default(DEFAULT_MAX_PARTS)
+        .argParser(parseMaxParts),
+    )
+    .addOption(new Option('--list-url <url>', 'https base URL where you host the output folder, for the externaldata queries (<url>/<family>/watchlists/<file>.csv); default: a placeholder to replace').argParser(parseListUrl))
     .option('--strict', 'fail (exit 1, nothing written) if any record is rejected', false)
     .option('--no-validate', 'skip parsing every query with the Kusto parser before writing')
     .addOption(new Option('--now <date>', 'timestamp to record in the packs (default: none, so output stays reproducible)').argParser(parseNow))
     .option('-q, --quiet', 'print nothing on success', false)
-    .action(async (feeds: string[], opts: { out: string; platform: Platform[]; lookback: number; tables: 'default' | 'all' | string[]; asim: boolean; family?: string; map?: Record<string, string>; firstSeen?: string; allowlist: string[]; minConfidence?: number; ttl?: Record<TtlClass, number>; asOf?: string; warninglists: boolean; strict: boolean; validate: boolean; now?: string; quiet: boolean }) => {
+    .action(async (feeds: string[], opts: { out: string; platform: Platform[]; lookback: number; tables: 'default' | 'all' | string[]; asim: boolean; family?: string; map?: Record<string, string>; firstSeen?: string; allowlist: string[]; minConfidence?: number; ttl?: Record<TtlClass, number>; asOf?: string; warninglists: boolean; maxParts: number; listUrl?: string; strict: boolean; validate: boolean; now?: string; quiet: boolean }) => {
       checkOutputTarget(opts.out);
       const result = await build({
         inputs: feeds,
@@ -225,6 +251,8 @@ The same input always gives byte-identical files. Output is written to a tempora
         ...(opts.ttl ? { ttlDays: opts.ttl } : {}),
         ...(opts.asOf ? { asOf: opts.asOf } : {}),
         warninglists: opts.warninglists,
+        maxParts: opts.maxParts,
+        ...(opts.listUrl ? { listUrl: opts.listUrl } : {}),
         strict: opts.strict,
         validate: opts.validate,
         ...(opts.now ? { now: opts.now } : {}),

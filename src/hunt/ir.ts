@@ -103,6 +103,11 @@ export interface Hunt {
    * for sets too large for a rule's 10,000 characters. The meaning is the same.
    */
   readonly watchlists?: Readonly<Record<string, string>>;
+  /**
+   * Where the IOC values come from on a platform without watchlists, for sets too large to inline: the HTTPS URL of the
+   * set's CSV (the same file as the watchlist) by set name, read with `externaldata`. The meaning is the same.
+   */
+  readonly listUrls?: Readonly<Record<string, string>>;
   /** Set on the parts of a hunt split to respect limits: 1-based part number and count. */
   readonly chunk?: { readonly index: number; readonly count: number };
 }

@@ -77,16 +77,40 @@ const MAX_REASON = 400;
  * column), else `fileTime` (set by {@link readFeed}), else 1970-01-01 with a warning.
  */
 export function parseFeed(bytes: Uint8Array, file: string, options: ParseOptions = {}): ParsedFeed {
-  const feed = sniffFeed(bytes, file, options);
   const records: ParsedRecord[] = [];
+  const summary = parseFeedTo(bytes, file, options, (r) => records.push(r));
+  return { ...summary, records };
+}
+
+/** What reading a feed gave, without the records (they went to the caller's `onRecord`). */
+export type FeedSummary = Omit<ParsedFeed, 'records'> & { readonly accepted: number };
+
+/**
+ * {@link parseFeed}, streaming: each valid record goes to `onRecord` as it is parsed and is not kept, so a caller that
+ * groups records as they come holds no list of them.
+ */
+export function parseFeedTo(bytes: Uint8Array, file: string, options: ParseOptions, onRecord: (record: ParsedRecord) => void): FeedSummary {
+  const feed = sniffFeed(bytes, file, options);
+  return consumeItems(feed.format, [feed.warnings, parsers[feed.format](feed, file, options)], file, options, onRecord);
+}
+
+/** Turn a parser's items into records, rejections and warnings. */
+export function consumeItems(
+  format: FeedFormat,
+  sources: readonly Iterable<FeedItem>[],
+  file: string,
+  options: ParseOptions,
+  onRecord: (record: ParsedRecord) => void,
+): FeedSummary {
   const rejected: Rejected[] = [];
   const warnings: Warning[] = [];
   const family = optionFamily(options);
+  let accepted = 0;
   const add = (record: { family: FamilyRef; ioc: Ioc }, location: SourceLocation): void => {
-    records.push({ family: family !== null && record.family.id === 'unknown' ? family : record.family, ioc: record.ioc, location });
+    accepted++;
+    onRecord({ family: family !== null && record.family.id === 'unknown' ? family : record.family, ioc: record.ioc, location });
   };
-  const items: Iterable<FeedItem>[] = [feed.warnings, parsers[feed.format](feed, file, options)];
-  for (const source of items) {
+  for (const source of sources) {
     for (const item of source) {
       if (item.kind === 'warning') {
         warnings.push({ location: item.location, message: item.message });
@@ -101,9 +125,9 @@ export function parseFeed(bytes: Uint8Array, file: string, options: ParseOptions
       }
     }
   }
-  const recordsRead = records.length + rejected.length;
+  const recordsRead = accepted + rejected.length;
   if (recordsRead === 0) warnings.push({ location: locationOf(file, {}), message: 'the feed holds no IOC records' });
-  return { file, format: feed.format, records, rejected, warnings, recordsRead };
+  return { file, format, rejected, warnings, recordsRead, accepted };
 }
 
 function describeReadError(error: unknown): string {
@@ -127,6 +151,13 @@ function describeReadError(error: unknown): string {
  * Throws {@link FeedError} when the file cannot be read or is not a usable feed.
  */
 export async function readFeed(path: string, displayName: string = path, options: ParseOptions = {}): Promise<ParsedFeed> {
+  const records: ParsedRecord[] = [];
+  const summary = await readFeedTo(path, displayName, options, (r) => records.push(r));
+  return { ...summary, records };
+}
+
+/** {@link readFeed}, streaming each valid record to `onRecord` (see {@link parseFeedTo}). */
+export async function readFeedTo(path: string, displayName: string, options: ParseOptions, onRecord: (record: ParsedRecord) => void): Promise<FeedSummary> {
   let bytes: Uint8Array;
   let fileTime: string | undefined;
   try {
@@ -135,5 +166,5 @@ export async function readFeed(path: string, displayName: string = path, options
   } catch (error) {
     throw new FeedError(displayName, `cannot read file: ${describeReadError(error)}`);
   }
-  return parseFeed(bytes, displayName, { ...options, ...(options.fileTime === undefined ? { fileTime } : {}) });
+  return parseFeedTo(bytes, displayName, { ...options, ...(options.fileTime === undefined ? { fileTime } : {}) }, onRecord);
 }

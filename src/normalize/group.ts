@@ -112,6 +112,110 @@ export function compareIocs(a: Ioc, b: Ioc): number {
   );
 }
 
+/** Shared copies of small string lists that repeat across records (tags, reporters, references). */
+class ListInterner {
+  private readonly lists = new Map<string, readonly string[]>();
+  private static readonly EMPTY: readonly string[] = Object.freeze([]);
+  get(list: readonly string[]): readonly string[] {
+    if (list.length === 0) return ListInterner.EMPTY;
+    if (list.length > 8) return list;
+    const key = list.join('\u0001');
+    const found = this.lists.get(key);
+    if (found) return found;
+    if (this.lists.size < 100_000) this.lists.set(key, list);
+    return list;
+  }
+}
+
+interface FamilyState {
+  id: string;
+  name: string;
+  /** Lower-cased alias → first spelling; de-duplicated as we go, since every record repeats its family's aliases. */
+  aliases: Map<string, string>;
+  /** The first record of each IOC; an accumulator only once a duplicate arrives. */
+  iocs: Map<string, Ioc | IocAccumulator>;
+}
+
+/** One family of a {@link FamilyGrouper}: its reference, its IOC count, and its IOCs (finished once, then released). */
+export interface GroupedFamily {
+  readonly family: FamilyRef;
+  readonly count: number;
+  /** The merged, sorted IOCs. May be called once: the grouper lets go of them, so a 1.2 M-record build holds one family's output at a time. */
+  take(): Ioc[];
+}
+
+/**
+ * Streaming form of {@link groupByFamily}: `add` records as they are parsed (nothing else keeps them), then take the
+ * families one by one. Repeated small lists are shared and merge state is allocated only for duplicates, so a record
+ * costs little more than its IOC's own strings.
+ */
+export class FamilyGrouper {
+  private readonly byId = new Map<string, FamilyState>();
+  private readonly interner = new ListInterner();
+  private readonly strings = new Map<string, string>();
+
+  /** A shared copy of a low-cardinality string (threat types). */
+  private intern(s: string | null): string | null {
+    if (s === null) return s;
+    const found = this.strings.get(s);
+    if (found !== undefined) return found;
+    if (this.strings.size < 100_000) this.strings.set(s, s);
+    return s;
+  }
+
+  add({ family, ioc }: FamilyRecord): void {
+    let acc = this.byId.get(family.id);
+    if (acc === undefined) {
+      acc = { id: family.id, name: family.name, aliases: new Map(), iocs: new Map() };
+      this.byId.set(family.id, acc);
+    }
+    for (const alias of family.aliases) {
+      const aliasKey = alias.toLowerCase();
+      if (!acc.aliases.has(aliasKey)) acc.aliases.set(aliasKey, alias);
+    }
+    const key = iocKey(ioc);
+    const existing = acc.iocs.get(key);
+    if (existing === undefined) {
+      acc.iocs.set(key, {
+        ...ioc,
+        threatType: this.intern(ioc.threatType),
+        tags: this.interner.get(ioc.tags),
+        references: this.interner.get(ioc.references),
+        reporters: this.interner.get(ioc.reporters),
+        flags: ioc.flags.length ? ioc.flags : (EMPTY_FLAGS as IocFlag[]),
+      });
+    } else if ('first' in existing) mergeIoc(existing, ioc);
+    else {
+      const merged = startIoc(existing);
+      mergeIoc(merged, ioc);
+      acc.iocs.set(key, merged);
+    }
+  }
+
+  /** Families sorted by id (code points). */
+  families(): GroupedFamily[] {
+    return [...this.byId.values()]
+      .sort((a, b) => compareCodePoints(a.id, b.id))
+      .map((acc) => {
+        let taken = false;
+        return {
+          family: { id: acc.id, name: acc.name, aliases: uniqueSortedCaseInsensitive(acc.aliases.values()) },
+          count: acc.iocs.size,
+          take: (): Ioc[] => {
+            if (taken) throw new Error(`family ${acc.id}: IOCs already taken`);
+            taken = true;
+            const iocs = [...acc.iocs.values()].map((x) => finishIoc('first' in x ? x : startIoc(x))).sort(compareIocs);
+            acc.iocs.clear();
+            this.byId.delete(acc.id);
+            return iocs;
+          },
+        };
+      });
+  }
+}
+
+const EMPTY_FLAGS: readonly IocFlag[] = Object.freeze([]);
+
 /**
  * Group records by family id and merge IOCs with the same (type, value, port): earliest firstSeen, latest lastSeen
  * (null only if all null), highest confidence (null only if all null), union of tags (case-insensitive, first spelling),
@@ -120,26 +224,7 @@ export function compareIocs(a: Ioc, b: Ioc): number {
  * Families are sorted by id (code points), IOCs by {@link compareIocs}.
  */
 export function groupByFamily(records: Iterable<FamilyRecord>): FamilyIocs[] {
-  const families = new Map<string, FamilyAccumulator>();
-  for (const { family, ioc } of records) {
-    let acc = families.get(family.id);
-    if (acc === undefined) {
-      acc = { id: family.id, name: family.name, aliases: new Map(), iocs: new Map() };
-      families.set(family.id, acc);
-    }
-    for (const alias of family.aliases) {
-      const aliasKey = alias.toLowerCase();
-      if (!acc.aliases.has(aliasKey)) acc.aliases.set(aliasKey, alias);
-    }
-    const key = iocKey(ioc);
-    const existing = acc.iocs.get(key);
-    if (existing === undefined) acc.iocs.set(key, startIoc(ioc));
-    else mergeIoc(existing, ioc);
-  }
-  return [...families.values()]
-    .sort((a, b) => compareCodePoints(a.id, b.id))
-    .map((acc) => ({
-      family: { id: acc.id, name: acc.name, aliases: uniqueSortedCaseInsensitive(acc.aliases.values()) },
-      iocs: [...acc.iocs.values()].map(finishIoc).sort(compareIocs),
-    }));
+  const grouper = new FamilyGrouper();
+  for (const r of records) grouper.add(r);
+  return grouper.families().map((f) => ({ family: f.family, iocs: f.take() }));
 }

@@ -10,7 +10,16 @@ import { predicateSets } from '../hunt/plan.js';
 /** Sentinel's limit on a scheduled rule's query text. */
 export const RULE_QUERY_MAX = 10_000;
 
-export type VariantKind = 'inline' | 'chunk' | 'watchlist';
+/**
+ * Most numbered parts a hunt is split into (`--max-parts`). Past it, nobody pastes and runs every part: the hunt comes
+ * only as its list variant (a Sentinel watchlist, or on Defender XDR the same CSV read with `externaldata`).
+ */
+export const DEFAULT_MAX_PARTS = 10;
+
+/** Where `externaldata` variants read a set's CSV when no `--list-url` is given: a placeholder that cannot resolve. */
+export const PLACEHOLDER_LIST_URL = 'https://replace-with-your-host.invalid/huntpack';
+
+export type VariantKind = 'inline' | 'chunk' | 'watchlist' | 'externaldata';
 
 export interface HuntVariant {
   readonly kind: VariantKind;
@@ -18,11 +27,11 @@ export interface HuntVariant {
   readonly kql: string;
 }
 
-/** A watchlist to upload: its alias and its CSV text. */
+/** A watchlist to upload (or a CSV to host for `externaldata`): its alias, the set it holds and the set's size. */
 export interface WatchlistFile {
   readonly alias: string;
   readonly setName: string;
-  readonly csv: string;
+  readonly items: number;
 }
 
 interface Item {
@@ -112,26 +121,61 @@ export function watchlistCsv(set: ValueSet): string {
   return ['SearchKey', ...set.values.map((v) => csvField(v))].join('\r\n') + '\r\n';
 }
 
+/** A lower bound of the characters the values of the predicate sets take in an inline query. */
+function inlineChars(hunt: Hunt, predicateNames: ReadonlySet<string>): number {
+  let n = 0;
+  for (const s of hunt.sets) {
+    if (!predicateNames.has(s.name)) continue;
+    if (s.kind === 'endpoints') for (const e of s.values) n += e.ip.length + 10;
+    else for (const v of s.values) n += v.length + 7;
+  }
+  return n;
+}
+
+export interface FitOptions {
+  /** The platform has Sentinel watchlists (`_GetWatchlist`). */
+  readonly watchlists: boolean;
+  readonly slug: string;
+  /** Most numbered parts (default {@link DEFAULT_MAX_PARTS}); a hunt needing more comes only as its list variant. */
+  readonly maxParts?: number;
+  /** Base URL the set CSVs are served from for `externaldata` (`<base>/<slug>/watchlists/<alias>.csv`). */
+  readonly listUrl?: string;
+}
+
 /**
- * The variants of a hunt: the inline query when it fits a rule; otherwise its numbered parts and, where the platform
- * has watchlists, one watchlist variant.
+ * The variants of a hunt: the inline query when it fits a rule; otherwise its numbered parts (at most `maxParts`) and,
+ * where the platform has watchlists, one watchlist variant. A hunt needing more parts comes only as its watchlist
+ * variant, or on a platform without watchlists as its `externaldata` variant reading the same CSV over HTTPS.
  */
-export function fitHunt(hunt: Hunt, render: (h: Hunt) => string, options: { watchlists: boolean; slug: string }): { variants: HuntVariant[]; watchlists: WatchlistFile[] } {
-  const kql = render(hunt);
-  if (kql.length <= RULE_QUERY_MAX) return { variants: [{ kind: 'inline', hunt, kql }], watchlists: [] };
+export function fitHunt(hunt: Hunt, render: (h: Hunt) => string, options: FitOptions): { variants: HuntVariant[]; watchlists: WatchlistFile[] } {
   const predicateNames = new Set<string>();
   hunt.where.forEach((p) => predicateSets(p, predicateNames));
-  const variants: HuntVariant[] = split(hunt, render, predicateNames).map((h) => ({ kind: 'chunk', hunt: h, kql: render(h) }));
+  const maxParts = options.maxParts ?? DEFAULT_MAX_PARTS;
+  // Far past the part budget: do not render the whole list only to measure it.
+  const estimate = inlineChars(hunt, predicateNames);
+  const tooBig = estimate > Math.max(maxParts, 1) * RULE_QUERY_MAX;
+  if (!tooBig) {
+    const kql = render(hunt);
+    if (kql.length <= RULE_QUERY_MAX) return { variants: [{ kind: 'inline', hunt, kql }], watchlists: [] };
+  }
+  const parts = tooBig || maxParts === 0 ? [] : split(hunt, render, predicateNames);
+  const variants: HuntVariant[] = parts.length <= maxParts ? parts.map((h) => ({ kind: 'chunk', hunt: h, kql: render(h) })) : [];
   const watchlists: WatchlistFile[] = [];
+  const listed = hunt.sets.filter((s) => predicateNames.has(s.name));
+  for (const set of listed) {
+    const alias = watchlistAlias(options.slug, set.name);
+    watchlists.push({ alias, setName: set.name, items: set.values.length });
+  }
   if (options.watchlists) {
-    const aliases: Record<string, string> = {};
-    for (const set of hunt.sets.filter((s) => predicateNames.has(s.name))) {
-      const alias = watchlistAlias(options.slug, set.name);
-      aliases[set.name] = alias;
-      watchlists.push({ alias, setName: set.name, csv: watchlistCsv(set) });
-    }
-    const wh: Hunt = { ...hunt, watchlists: aliases };
+    const wh: Hunt = { ...hunt, watchlists: Object.fromEntries(watchlists.map((w) => [w.setName, w.alias])) };
     variants.push({ kind: 'watchlist', hunt: wh, kql: render(wh) });
+  } else if (variants.length === 0) {
+    const base = (options.listUrl ?? PLACEHOLDER_LIST_URL).replace(/\/+$/, '');
+    const wh: Hunt = { ...hunt, listUrls: Object.fromEntries(watchlists.map((w) => [w.setName, `${base}/${options.slug}/watchlists/${w.alias}.csv`])) };
+    variants.push({ kind: 'externaldata', hunt: wh, kql: render(wh) });
+  } else {
+    // Parts only: no list file is needed.
+    watchlists.length = 0;
   }
   return { variants, watchlists };
 }

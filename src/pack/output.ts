@@ -49,30 +49,67 @@ export function checkOutputTarget(outDir: string): void {
   }
 }
 
-/** Write all files into `outDir` atomically. */
-export function writeAtomically(outDir: string, files: FileMap): void {
+/** An output folder being written: files go into a temporary sibling until {@link AtomicOutput.commit}. */
+export interface AtomicOutput {
+  /** Write one file (a relative POSIX path inside the output folder). */
+  write(rel: string, content: string): void;
+  /** Put the temporary folder in place of `outDir`, keeping what an earlier build did not write (.git, notes). */
+  commit(): void;
+  /** Remove the temporary folder; `outDir` stays as it was. Safe to call after a failed commit. */
+  abort(): void;
+}
+
+/** Start writing `outDir` atomically (refuses a folder no huntpack build wrote). */
+export function openAtomicOutput(outDir: string): AtomicOutput {
   const target = resolve(outDir);
   checkOutputTarget(outDir);
   mkdirSync(dirname(target), { recursive: true });
   const tmp = `${target}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  try {
-    for (const [rel, content] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  mkdirSync(tmp);
+  const written = new Set<string>();
+  const dirs = new Set<string>([tmp]);
+  return {
+    write(rel, content) {
       const path = safeJoin(tmp, rel);
-      mkdirSync(dirname(path), { recursive: true });
+      const dir = dirname(path);
+      if (!dirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        dirs.add(dir);
+      }
       writeFileSync(path, content);
-    }
-    const old = `${target}.old-${process.pid}`;
-    if (existsSync(target)) {
-      // Keep what the earlier build did not write (.git, notes, CI files): packs are meant to live in a repository.
-      const ours = previousOutputs(target) ?? new Set<string>();
-      for (const name of readdirSync(target)) if (!ours.has(name) && !files.has(name) && !existsSync(join(tmp, name))) renameSync(join(target, name), join(tmp, name));
-      renameSync(target, old);
-    }
-    renameSync(tmp, target);
-    rmSync(old, { recursive: true, force: true });
+      written.add(rel.split('/')[0]!);
+    },
+    commit() {
+      const old = `${target}.old-${process.pid}`;
+      try {
+        if (existsSync(target)) {
+          // Keep what the earlier build did not write (.git, notes, CI files): packs are meant to live in a repository.
+          const ours = previousOutputs(target) ?? new Set<string>();
+          for (const name of readdirSync(target)) if (!ours.has(name) && !written.has(name) && !existsSync(join(tmp, name))) renameSync(join(target, name), join(tmp, name));
+          renameSync(target, old);
+        }
+        renameSync(tmp, target);
+        rmSync(old, { recursive: true, force: true });
+      } catch (err) {
+        rmSync(tmp, { recursive: true, force: true });
+        throw err;
+      }
+    },
+    abort() {
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Write all files into `outDir` atomically. */
+export function writeAtomically(outDir: string, files: FileMap): void {
+  const out = openAtomicOutput(outDir);
+  try {
+    for (const [rel, content] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) out.write(rel, content);
+    out.commit();
   } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
+    out.abort();
     throw err;
   }
 }

@@ -16,11 +16,17 @@ export interface PackQuery {
   readonly id: string;
   /** The matrix hunt this query implements (several queries share it when a large set is split). */
   readonly hunt: string;
-  /** `inline`: the whole hunt; `chunk`: one numbered part of a hunt too long for one rule; `watchlist`: the hunt reading its values from watchlists. */
-  readonly variant: 'inline' | 'chunk' | 'watchlist';
+  /**
+   * `inline`: the whole hunt; `chunk`: one numbered part of a hunt too long for one rule; `watchlist`: the hunt reading
+   * its values from watchlists; `externaldata`: the hunt reading the same CSV files over HTTPS (platforms without
+   * watchlists, when the hunt needs more than `--max-parts` parts).
+   */
+  readonly variant: 'inline' | 'chunk' | 'watchlist' | 'externaldata';
   readonly part?: { readonly index: number; readonly count: number };
-  /** Watchlist aliases this query reads (`watchlist` variant). */
+  /** Watchlist aliases this query reads (`watchlist` variant), or whose CSV files it reads (`externaldata`). */
   readonly watchlists?: readonly string[];
+  /** The URLs an `externaldata` variant reads, one per list in `watchlists`. */
+  readonly listUrls?: readonly string[];
   readonly iocCount: number;
   readonly platform: Platform;
   readonly table: string;
@@ -141,6 +147,10 @@ export interface PackOptions extends Partial<TableSelection> {
   readonly platforms: readonly Platform[];
   readonly lookbackDays: number;
   readonly isSharedHost?: (host: string) => boolean;
+  /** Most numbered parts per hunt (see limits.ts). */
+  readonly maxParts?: number;
+  /** Base URL for `externaldata` variants. */
+  readonly listUrl?: string;
   readonly version: string;
   readonly generatedAt?: string;
 }
@@ -208,6 +218,7 @@ export function huntIocCount(hunt: Hunt): number {
 export function variantTitle(hunt: Hunt): string {
   if (hunt.chunk) return `${hunt.title} (part ${hunt.chunk.index} of ${hunt.chunk.count})`;
   if (hunt.watchlists) return `${hunt.title} (watchlist variant)`;
+  if (hunt.listUrls) return `${hunt.title} (externaldata variant)`;
   return hunt.title;
 }
 
@@ -237,9 +248,14 @@ export function assemblePack(
   for (const h of hunts) {
     const folder = k.dialects[h.platform].folder;
     const render = (x: Hunt): string => renderKql(x, { lines: queryHeader(k, input.family, x, huntIocCount(x)) });
-    const fitted = fitHunt(h, render, { watchlists: k.dialects[h.platform].functions, slug: input.slug });
+    const fitted = fitHunt(h, render, {
+      watchlists: k.dialects[h.platform].functions,
+      slug: input.slug,
+      ...(options.maxParts !== undefined ? { maxParts: options.maxParts } : {}),
+      ...(options.listUrl !== undefined ? { listUrl: options.listUrl } : {}),
+    });
     for (const w of fitted.watchlists) {
-      watchlists.set(w.alias, { alias: w.alias, file: `watchlists/${w.alias}.csv`, set: w.setName, items: w.csv.split('\r\n').length - 2 });
+      watchlists.set(w.alias, { alias: w.alias, file: `watchlists/${w.alias}.csv`, set: w.setName, items: w.items });
     }
     for (const v of fitted.variants) {
       const width = String(v.hunt.chunk?.count ?? 0).length;
@@ -247,13 +263,16 @@ export function assemblePack(
         ? `-part${String(v.hunt.chunk.index).padStart(Math.max(2, width), '0')}`
         : v.hunt.watchlists
           ? '-watchlist'
-          : '';
+          : v.hunt.listUrls
+            ? '-externaldata'
+            : '';
       queries.push({
         id: `${h.platform}-${h.id}${suffix}`,
         hunt: h.id,
         variant: v.kind,
         ...(v.hunt.chunk ? { part: v.hunt.chunk } : {}),
         ...(v.hunt.watchlists ? { watchlists: Object.values(v.hunt.watchlists) } : {}),
+        ...(v.hunt.listUrls ? { watchlists: fitted.watchlists.map((w) => w.alias), listUrls: Object.values(v.hunt.listUrls) } : {}),
         iocCount: huntIocCount(v.hunt),
         platform: h.platform,
         table: h.table,

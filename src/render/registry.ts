@@ -4,13 +4,15 @@
  */
 import type { Knowledge } from '../knowledge/load.js';
 import type { PackDocument } from '../pack/pack.js';
-import type { RunDocument } from '../build.js';
+import type { PackOverview, RunDocument } from '../build.js';
 import { renderPackReadme } from './markdown/pack-readme.js';
 import { renderIndex } from './markdown/index-page.js';
 import { renderSentinelContent } from './sentinel/content.js';
 import { renderStix } from './stix/bundle.js';
 import { watchlistCsv } from '../pack/limits.js';
 import { htmlRenderer } from './html/renderer.js';
+import { jsonLines } from './display.js';
+import { iocsCsv } from './csv/iocs.js';
 
 /** A file to write, at a POSIX path relative to the family folder (pack renderers) or the output folder (run renderers). */
 export interface Artifact {
@@ -23,7 +25,7 @@ export interface Renderer {
   /** Files of one family's pack (relative to `DIR/<family>/`). */
   renderPack?(k: Knowledge, pack: PackDocument): Artifact[];
   /** Files of the whole build (relative to `DIR/`). */
-  renderRun?(k: Knowledge, run: RunDocument, packs: readonly PackDocument[]): Artifact[];
+  renderRun?(k: Knowledge, run: RunDocument, packs: readonly PackOverview[]): Artifact[];
 }
 
 const markdown: Renderer = {
@@ -34,7 +36,10 @@ const markdown: Renderer = {
 
 const json: Renderer = {
   id: 'json',
-  renderPack: (_k, pack) => [{ path: 'pack.json', content: JSON.stringify(pack, null, 2) + '\n' }],
+  renderPack: (_k, pack) => [
+    { path: 'pack.json', content: jsonLines(pack, ['iocs', 'excluded']) },
+    { path: 'iocs.csv', content: iocsCsv(pack) },
+  ],
   renderRun: (_k, run) => [{ path: 'run.json', content: JSON.stringify(run, null, 2) + '\n' }],
 };
 

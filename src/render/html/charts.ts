@@ -39,11 +39,15 @@ interface Bucket {
  * IOCs by first-seen date, stacked by type: one bar per day (per week beyond 92 days, per month beyond two years).
  * `labelOf` names a type for tooltips and the legend.
  */
-export function timelineChart(items: readonly { readonly type: IocType; readonly firstSeen: string }[], labelOf: (t: IocType, n: number) => string): string {
-  const dated = items.map((i) => ({ type: i.type, d: dayNumber(i.firstSeen) })).filter((x): x is { type: IocType; d: number } => x.d !== null);
+export function timelineChart(items: readonly { readonly type: IocType; readonly firstSeen: string; readonly count?: number }[], labelOf: (t: IocType, n: number) => string): string {
+  const dated = items.map((i) => ({ type: i.type, d: dayNumber(i.firstSeen), n: i.count ?? 1 })).filter((x): x is { type: IocType; d: number; n: number } => x.d !== null);
   if (dated.length === 0) return '<p class="muted">No dated IOC to chart.</p>';
-  const min = Math.min(...dated.map((x) => x.d));
-  const max = Math.max(...dated.map((x) => x.d));
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of dated) {
+    if (x.d < min) min = x.d;
+    if (x.d > max) max = x.d;
+  }
   const span = max - min + 1;
   const unit: 'day' | 'week' | 'month' = span <= 92 ? 'day' : span <= 730 ? 'week' : 'month';
   const monthIndex = (d: number): number => {
@@ -71,7 +75,7 @@ export function timelineChart(items: readonly { readonly type: IocType; readonly
   }
   for (const x of dated) {
     const b = buckets[indexOf(x.d)]!;
-    b.counts.set(x.type, (b.counts.get(x.type) ?? 0) + 1);
+    b.counts.set(x.type, (b.counts.get(x.type) ?? 0) + x.n);
   }
   const types = IOC_TYPES.filter((t) => dated.some((x) => x.type === t));
   const peak = Math.max(...buckets.map((b) => [...b.counts.values()].reduce((a, n) => a + n, 0)));

@@ -3,8 +3,7 @@
  * inputs, the IOCs not hunted, the rejected records and warnings. Feed strings are escaped text, never links.
  */
 import type { Knowledge } from '../../knowledge/load.js';
-import type { RunDocument } from '../../build.js';
-import type { PackDocument } from '../../pack/pack.js';
+import type { PackOverview, RunDocument } from '../../build.js';
 import type { IocType } from '../../model/ioc.js';
 import { defang } from '../defang.js';
 import { timelineChart, typeStack } from './charts.js';
@@ -21,11 +20,11 @@ function filterBox(tableId: string, placeholder: string): string {
 }
 
 /** Render the index.html of a build. */
-export function renderIndexHtml(k: Knowledge, run: RunDocument, packs: readonly PackDocument[]): string {
+export function renderIndexHtml(k: Knowledge, run: RunDocument, packs: readonly PackOverview[]): string {
   const toc: TocEntry[] = [];
   const body: string[] = [];
   const total = packs.reduce((n, p) => n + p.stats.total, 0);
-  const queries = packs.reduce((n, p) => n + p.queries.length, 0);
+  const queries = packs.reduce((n, p) => n + p.queryCount, 0);
   const flagged = packs.reduce((n, p) => n + p.stats.flagged, 0);
 
   body.push(`<header class="page-head">
@@ -38,7 +37,7 @@ export function renderIndexHtml(k: Knowledge, run: RunDocument, packs: readonly 
     ['IOCs hunted', total],
     ['Queries', queries],
     ['Flagged', flagged],
-    ['Not hunted', run.dropped.length],
+    ['Not hunted', run.droppedCount],
     ['Rejected records', run.rejected.length],
   ];
 
@@ -59,7 +58,7 @@ ${
               .map(([t, n]) => `${escLine(typeLabel(k, t, n ?? 0))} ${n}`)
               .join(', ')}${typeStack(p.stats.byType, (t, n) => typeLabel(k, t, n))}`,
             num(p.stats.total),
-            num(p.queries.length),
+            num(p.queryCount),
             { html: esc(day(p.stats.firstSeen)), cls: 'nowrap' },
             { html: esc(day(p.stats.lastSeen)), cls: 'nowrap' },
             num(p.stats.flagged),
@@ -75,12 +74,12 @@ ${
   body.push(`<section id="timeline" aria-labelledby="timeline-h">
 <h2 id="timeline-h">IOC timeline</h2>
 <p class="muted small">When the feed first saw each hunted IOC, across all families, stacked by IOC type.</p>
-${timelineChart(packs.flatMap((p) => p.iocs), (t, n) => typeLabel(k, t, n))}
+${timelineChart(packs.flatMap((p) => p.timeline), (t, n) => typeLabel(k, t, n))}
 </section>`);
 
   const pol = run.policy;
   toc.push({ id: 'policy', label: 'How IOCs were selected' });
-  const byCode = [...run.dropped.reduce((m, d) => m.set(d.code, (m.get(d.code) ?? 0) + 1), new Map<string, number>())];
+  const byCode = Object.entries(run.droppedByCode);
   body.push(`<section id="policy" aria-labelledby="policy-h">
 <h2 id="policy-h">How IOCs were selected</h2>
 <dl class="facts">
@@ -91,7 +90,7 @@ ${timelineChart(packs.flatMap((p) => p.iocs), (t, n) => typeLabel(k, t, n))}
 <dt>Minimum confidence</dt><dd>${pol.minConfidence === null ? 'none' : esc(String(pol.minConfidence))}</dd>
 <dt>Warninglists</dt><dd>${pol.warninglists.length ? `${pol.warninglists.length} bundled lists (<code>data/warninglists/</code>)<br><span class="chips">${pol.warninglists.map((w) => `<span class="chip">${escLine(w)}</span>`).join('')}</span>` : 'off'}</dd>
 <dt>Allowlists</dt><dd>${pol.allowlists.length ? pol.allowlists.map((a) => code(a)).join(', ') : 'none'}</dd>
-<dt>Not hunted</dt><dd>${plural(run.dropped.length, 'IOC', 'IOCs')}${byCode.length ? ': ' + byCode.map(([c, n]) => `${code(c)} ${n}`).join(' · ') : ''}</dd>
+<dt>Not hunted</dt><dd>${plural(run.droppedCount, 'IOC', 'IOCs')}${byCode.length ? ': ' + byCode.map(([c, n]) => `${code(c)} ${n}`).join(' · ') : ''}</dd>
 </dl>
 </section>`);
 
@@ -107,10 +106,10 @@ ${table({
   if (run.dropped.length) {
     const slugOf = new Map(packs.map((p) => [p.family.id, p.family.slug]));
     const nameOf = new Map(packs.map((p) => [p.family.id, p.family.name]));
-    toc.push({ id: 'dropped', label: 'Not hunted', count: run.dropped.length });
+    toc.push({ id: 'dropped', label: 'Not hunted', count: run.droppedCount });
     body.push(`<section id="dropped" aria-labelledby="dropped-h">
 <h2 id="dropped-h">IOCs not hunted</h2>
-<p>Left out of the queries by the policy above; each is also listed in its family's report.</p>
+<p>Left out of the queries by the policy above; each is also listed in its family's report.${run.dropped.length < run.droppedCount ? ` The table shows the first ${run.dropped.length.toLocaleString('en-US')} of ${run.droppedCount.toLocaleString('en-US')}.` : ''}</p>
 ${filterBox('dropped-table', 'Filter: value, family, reason…')}
 ${table({
   id: 'dropped-table',

@@ -10,6 +10,7 @@ import type { Knowledge } from '../../knowledge/load.js';
 import type { IocType } from '../../model/ioc.js';
 import type { PackDocument, PackQuery } from '../../pack/pack.js';
 import { defang } from '../defang.js';
+import { EXCLUDED_ROWS, HTML_IOC_ROWS, mostRecent, shownOf } from '../display.js';
 import { barTable, timelineChart } from './charts.js';
 import { code, day, esc, escLine, escTrusted, num, ownHref, plural, safeHttpUrl, table } from './html.js';
 import { renderPage, type TocEntry } from './page.js';
@@ -56,12 +57,26 @@ function queryCard(k: Knowledge, q: PackQuery, index: number, pack: PackDocument
     });
     variantNote = `<p class="note">Use this variant for a scheduled rule. Upload ${lists.join(' and ')} with <code>SearchKey</code> as the search key first.</p>`;
   }
+  if (q.variant === 'externaldata') {
+    const lists = (q.watchlists ?? []).map((a) => {
+      const w = pack.watchlists.find((x) => x.alias === a);
+      return w ? `${code(w.file)} (${plural(w.items, 'value', 'values')})` : code(a);
+    });
+    const placeholder = (q.listUrls ?? []).some((u) => u.includes('.invalid/'));
+    variantNote = `<p class="note">This query reads ${lists.join(' and ')} over HTTPS with <code>externaldata</code>. Host ${lists.length > 1 ? 'them' : 'it'} where Defender XDR can reach ${lists.length > 1 ? 'them' : 'it'} (a storage account with a SAS URL, or a raw file in a repository)${placeholder ? ' and replace the placeholder URL below, or rebuild with <code>--list-url &lt;base URL&gt;</code>' : ''}.</p>`;
+  }
   return `<article class="query" id="q-${esc(q.id)}">
 <div class="query-head"><div><h4>${escLine(q.title)}</h4><p class="meta">${meta}</p></div>${copyButton(codeId, 'Copy query', q.title)}</div>
 <p class="desc">${escTrusted(q.description)}</p>${variantNote ? '\n' + variantNote : ''}
 <pre class="code"><code id="${codeId}">${esc(q.kql)}</code></pre>
 <p class="file">File <code>${esc(q.file)}</code></p>
 </article>`;
+}
+
+/** Values a hunt holds: its list variant's count, else the sum over its parts. */
+function listedValues(group: readonly PackQuery[]): number {
+  const list = group.find((q) => q.variant === 'watchlist' || q.variant === 'externaldata' || q.variant === 'inline');
+  return list ? list.iocCount : group.filter((q) => q.variant === 'chunk').reduce((n, q) => n + q.iocCount, 0);
 }
 
 /** Render a pack's report.html. */
@@ -125,6 +140,7 @@ ${timelineChart(doc.iocs, (t, n) => typeLabel(k, t, n))}
 
   // IOC table.
   toc.push({ id: 'iocs', label: 'IOCs', count: doc.iocs.length });
+  const shownIocs = mostRecent(doc.iocs, HTML_IOC_ROWS);
   const anyFlag = doc.iocs.some((i) => i.flags.length > 0);
   const presentTypes = [...new Set(doc.iocs.map((i) => i.type))];
   const typeOptions = Object.keys(k.iocTypes)
@@ -133,14 +149,15 @@ ${timelineChart(doc.iocs, (t, n) => typeLabel(k, t, n))}
   body.push(`<section id="iocs" aria-labelledby="iocs-h">
 <h2 id="iocs-h">IOCs</h2>
 <p class="muted small">Values are defanged for display (<code>hxxp</code>, <code>[.]</code>, <code>[@]</code>); the queries and <code>pack.json</code> hold the real values. The filter matches defanged and original spellings.</p>
+${shownIocs.length < doc.iocs.length ? `<p class="note">The table shows ${shownOf(shownIocs.length, doc.iocs.length)} IOCs; <code>iocs.csv</code> lists them all.</p>` : ''}
 ${doc.iocs.length ? filterBox('ioc-table', 'Filter IOCs: value, tag, threat type, ID…', typeOptions) : ''}
 ${
   doc.iocs.length
     ? table({
         id: 'ioc-table',
-        scroll: doc.iocs.length > 25,
+        scroll: shownIocs.length > 25,
         head: ['Type', 'Value', 'Threat type', { text: 'First seen', cls: 'nowrap' }, { text: 'Last seen', cls: 'nowrap' }, { text: 'Conf.', cls: 'num' }, 'Tags', ...(anyFlag ? [{ text: 'Flags', cls: 'flags' }] : [])],
-        rows: doc.iocs.map((i) => ({
+        rows: shownIocs.map((i) => ({
           attrs: `data-type="${esc(i.type)}" data-value="${escLine(i.value)}"`,
           cells: [
             { html: escLine(typeLabel(k, i.type)), cls: 'nowrap' },
@@ -176,14 +193,14 @@ ${
         if (!qs.length) return '<span class="muted">–</span>';
         if (qs.length === 1) return `<a href="#${esc(anchors.get(qs[0]!.id)!)}">query</a>`;
         return qs
-          .map((q) => `<a href="#${esc(anchors.get(q.id)!)}">${q.variant === 'watchlist' ? 'watchlist' : `part ${q.part?.index ?? ''}`}</a>`)
+          .map((q) => `<a href="#${esc(anchors.get(q.id)!)}">${q.variant === 'chunk' ? `part ${q.part?.index ?? ''}` : q.variant}</a>`)
           .join(' ');
       };
       return {
         cells: [
-          escLine(first.title.replace(/ \((part \d+ of \d+|watchlist variant)\)$/, '')),
+          escLine(first.title.replace(/ \((part \d+ of \d+|watchlist variant|externaldata variant)\)$/, '')),
           code(tbl),
-          { html: esc(String(group.filter((q) => q.variant !== 'watchlist' && q.platform === first.platform).reduce((n, q) => n + q.iocCount, 0))), cls: 'num' },
+          { html: esc(String(listedValues(group.filter((q) => q.platform === first.platform)))), cls: 'num' },
           `<span class="badge ${esc(first.confidence)}">${escLine(first.confidence)}</span>`,
           cell('sentinel'),
           cell('defender'),
@@ -207,9 +224,12 @@ ${
       if (group.length > 1 || group[0]!.variant !== 'inline') {
         const parts = group.filter((x) => x.variant === 'chunk');
         const wl = group.find((x) => x.variant === 'watchlist');
-        const total = parts.reduce((n, x) => n + x.iocCount, 0);
+        const total = listedValues(group);
+        const title = escLine(group[0]!.title.replace(/ \((part \d+ of \d+|watchlist variant|externaldata variant)\)$/, ''));
         cardsHtml.push(
-          `<p class="note warn">${escLine(group[0]!.title.replace(/ \((part \d+ of \d+|watchlist variant)\)$/, ''))}: this hunt holds ${total} values. As one query it would pass the 10,000-character limit of an analytics rule, so it comes ${wl ? 'as a watchlist variant (use it for a scheduled rule) and ' : ''}as ${plural(parts.length, 'numbered part', 'numbered parts')}${wl ? ' for when you cannot create watchlists' : ''}; run every part.</p>`,
+          parts.length
+            ? `<p class="note warn">${title}: this hunt holds ${total} values. As one query it would pass the 10,000-character limit of an analytics rule, so it comes ${wl ? 'as a watchlist variant (use it for a scheduled rule) and ' : ''}as ${plural(parts.length, 'numbered part', 'numbered parts')}${wl ? ' for when you cannot create watchlists' : ''}; run every part.</p>`
+            : `<p class="note warn">${title}: this hunt holds ${total} values, too many to paste as numbered parts of 10,000 characters (more than <code>--max-parts</code> allows), so it reads them from a list file.</p>`,
         );
       }
       for (const q of group) cardsHtml.push(queryCard(k, q, index++, doc));
@@ -277,12 +297,14 @@ ${fps || '<p class="muted">No scenario applies to these queries.</p>'}
     toc.push({ id: 'excluded', label: 'Not hunted', count: doc.excluded.length });
     const byCode = new Map<string, number>();
     for (const e of doc.excluded) byCode.set(e.code, (byCode.get(e.code) ?? 0) + 1);
+    const shownExcluded = mostRecent(doc.excluded, EXCLUDED_ROWS);
     body.push(`<section id="excluded" aria-labelledby="excluded-h">
 <h2 id="excluded-h">IOCs not hunted</h2>
 <p>${plural(doc.excluded.length, 'IOC of the feed is', 'IOCs of the feed are')} left out of the queries: ${[...byCode].map(([c, n]) => `${code(c)} ${n}`).join(' · ')}.</p>
+${shownExcluded.length < doc.excluded.length ? `<p class="note">The table shows ${shownOf(shownExcluded.length, doc.excluded.length)}; <code>pack.json</code> lists them all.</p>` : ''}
 ${table({
   head: ['Type', 'Value', 'Reason', 'Code', 'List', { text: 'First seen', cls: 'nowrap' }],
-  rows: doc.excluded.map((e) => ({
+  rows: shownExcluded.map((e) => ({
     cells: [
       { html: escLine(typeLabel(k, e.type)), cls: 'nowrap' },
       { html: `<code>${escLine(defang(e))}</code>${e.sourceIds.length ? `<span class="ids">ThreatFox ${e.sourceIds.map(escLine).join(', ')}</span>` : ''}`, cls: 'value' },

@@ -32,7 +32,20 @@ function dynamicList(values: readonly string[]): string {
 const WATCHLIST_VALUE = `iff(SearchKey startswith "'", substring(SearchKey, 1), SearchKey)`;
 
 function watchlistOf(hunt: Hunt, set: ValueSet): string | undefined {
-  return hunt.watchlists?.[set.name];
+  return hunt.watchlists?.[set.name] ?? hunt.listUrls?.[set.name];
+}
+
+/**
+ * The table a set's values are read from when they are not inline: the Sentinel watchlist, or the same CSV over HTTPS
+ * with `externaldata`; `ip`/`port` name the endpoint columns in it.
+ */
+function listSource(hunt: Hunt, set: ValueSet): { table: string; ip: string; port: string } | undefined {
+  const alias = hunt.watchlists?.[set.name];
+  if (alias !== undefined) return { table: `_GetWatchlist(${kqlString(alias)})`, ip: 'tostring(WatchlistItem.Ip)', port: 'toint(WatchlistItem.Port)' };
+  const url = hunt.listUrls?.[set.name];
+  if (url === undefined) return undefined;
+  const columns = set.kind === 'endpoints' ? 'SearchKey:string, Ip:string, Port:int' : 'SearchKey:string';
+  return { table: `externaldata(${columns}) [${kqlString(url)}] with (format="csv", ignoreFirstRecord=true)`, ip: 'Ip', port: 'Port' };
 }
 
 /** Hosts used as the `has_any` prefilter of a URL set. */
@@ -48,8 +61,9 @@ function prefilterable(hunt: Hunt, set: ValueSet, count = set.values.length): bo
 /** `let` statements for one value set (and the derived helper sets its predicates need). */
 function renderSetLets(hunt: Hunt, set: ValueSet, urlMatch: boolean): string[] {
   const name = kqlIdentifier(set.name);
-  const wl = watchlistOf(hunt, set);
-  const wlCall = wl !== undefined ? `_GetWatchlist(${kqlString(wl)})` : '';
+  const list = listSource(hunt, set);
+  const wl = list !== undefined ? list.table : undefined;
+  const wlCall = wl ?? '';
   switch (set.kind) {
     case 'domains':
     case 'ips':
@@ -72,7 +86,7 @@ function renderSetLets(hunt: Hunt, set: ValueSet, urlMatch: boolean): string[] {
       return lets;
     }
     case 'endpoints': {
-      if (wl !== undefined) return [`let ${name} = ${wlCall}\n    | project IocIp = tostring(WatchlistItem.Ip), IocPort = toint(WatchlistItem.Port);`];
+      if (list !== undefined) return [`let ${name} = ${wlCall}\n    | project IocIp = ${list.ip}, IocPort = ${list.port};`];
       const rows = set.values.map((e) => `    ${kqlString(e.ip)}, ${e.port}`);
       const body = rows.length ? `\n${rows.join(',\n')}\n` : '';
       return [`let ${name} = datatable(IocIp:string, IocPort:int) [${body}];`];

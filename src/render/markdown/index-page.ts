@@ -2,15 +2,14 @@
  * DIR/index.md: every family with counts, and every rejected record with its location and reason.
  */
 import type { Knowledge } from '../../knowledge/load.js';
-import type { RunDocument } from '../../build.js';
-import type { PackDocument } from '../../pack/pack.js';
+import type { PackOverview, RunDocument } from '../../build.js';
 import { mdCode, mdLink, mdTable, mdText } from './md.js';
 
 /** Render the index page of a build. */
-export function renderIndex(k: Knowledge, run: RunDocument, packs: readonly PackDocument[]): string {
+export function renderIndex(k: Knowledge, run: RunDocument, packs: readonly PackOverview[]): string {
   const out: string[] = ['# Hunt packs', ''];
   const total = packs.reduce((n, p) => n + p.stats.total, 0);
-  const queries = packs.reduce((n, p) => n + p.queries.length, 0);
+  const queries = packs.reduce((n, p) => n + p.queryCount, 0);
   out.push(
     `${packs.length} malware famil${packs.length === 1 ? 'y' : 'ies'} · ${total} IOCs · ${queries} hunting queries · ${run.rejected.length} rejected record${run.rejected.length === 1 ? '' : 's'}` +
       (run.generatedAt ? ` · generated ${mdText(run.generatedAt)}` : ''),
@@ -24,7 +23,7 @@ export function renderIndex(k: Knowledge, run: RunDocument, packs: readonly Pack
         `${mdLink(p.family.name, `${p.family.slug}/README.md`)} (${mdCode(p.family.id)})`,
         String(p.stats.total),
         Object.entries(p.stats.byType).map(([t, n]) => `${mdText(k.iocTypes[t]!.label)} ${n}`).join(', '),
-        String(p.queries.length),
+        String(p.queryCount),
         p.stats.firstSeen?.slice(0, 10) ?? '–',
         p.stats.lastSeen?.slice(0, 10) ?? '–',
         String(p.stats.flagged),
@@ -39,7 +38,7 @@ export function renderIndex(k: Knowledge, run: RunDocument, packs: readonly Pack
     `- Expiry evaluated at ${pol.asOf ? pol.asOf.slice(0, 10) : 'no date'} (${mdText(pol.asOfSource)}); time-to-live in days: ${Object.entries(pol.ttlDays).map(([c, d]) => `${c} ${d}`).join(', ')}.`,
     `- Minimum confidence: ${pol.minConfidence ?? 'none'}.`,
     `- Warninglists: ${pol.warninglists.length ? `${pol.warninglists.length} bundled lists (data/warninglists/)` : 'off'}; allowlists: ${pol.allowlists.length ? pol.allowlists.map(mdCode).join(', ') : 'none'}.`,
-    `- ${run.dropped.length} IOC${run.dropped.length === 1 ? '' : 's'} not hunted${run.dropped.length ? ': ' + [...run.dropped.reduce((m, d) => m.set(d.code, (m.get(d.code) ?? 0) + 1), new Map<string, number>())].map(([c, n]) => `${mdText(c)} ${n}`).join(' · ') : ''} (each listed in its pack and in run.json).`,
+    `- ${run.droppedCount} IOC${run.droppedCount === 1 ? '' : 's'} not hunted${run.droppedCount ? ': ' + Object.entries(run.droppedByCode).map(([c, n]) => `${mdText(c)} ${n}`).join(' · ') : ''} (each listed in its pack's README and pack.json).`,
     '',
   );
   out.push('## Inputs', '');

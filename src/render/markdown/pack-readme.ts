@@ -3,9 +3,10 @@
  * false-positive scenarios, then flags, ATT&CK and references. Every feed string is escaped (md.ts).
  */
 import type { Knowledge } from '../../knowledge/load.js';
-import { QUERY_HEADER_LINES, type PackDocument } from '../../pack/pack.js';
+import { QUERY_HEADER_LINES, type PackDocument, type PackQuery } from '../../pack/pack.js';
 import { ruleQueries } from '../sentinel/content.js';
 import { defang } from '../defang.js';
+import { EXCLUDED_ROWS, mostRecent, README_IOC_ROWS, shownOf } from '../display.js';
 import { mdCode, mdFence, mdLink, mdTable, mdText, mdTrusted } from './md.js';
 
 /** Queries longer than this are linked rather than inlined in the README. */
@@ -51,11 +52,13 @@ export function renderPackReadme(k: Knowledge, doc: PackDocument): string {
     '',
   );
 
-  out.push('## IOCs', '', 'Values are defanged for display (`hxxp`, `[.]`); the queries and `pack.json` hold the real values.', '');
+  out.push('## IOCs', '', 'Values are defanged for display (`hxxp`, `[.]`); the queries, `iocs.csv` and `pack.json` hold the real values.', '');
+  const shownIocs = mostRecent(doc.iocs, README_IOC_ROWS);
+  if (shownIocs.length < doc.iocs.length) out.push(`This table shows ${shownOf(shownIocs.length, doc.iocs.length)} IOCs; ${mdLink('iocs.csv', 'iocs.csv')} lists them all.`, '');
   out.push(
     mdTable(
       ['Type', 'Value', 'Threat type', 'First seen', 'Confidence'],
-      doc.iocs.map((i) => [
+      shownIocs.map((i) => [
         mdText(k.iocTypes[i.type]!.label) + (i.flags.length ? ` ⚑ ${i.flags.map(mdText).join(', ')}` : ''),
         mdCode(defang(i)),
         i.threatType ? mdText(i.threatType) : '–',
@@ -76,7 +79,7 @@ export function renderPackReadme(k: Knowledge, doc: PackDocument): string {
       const group = qs.filter((q) => q.hunt === huntId);
       const q = group[0]!;
       const inline = group.length === 1 && q.variant === 'inline';
-      out.push(`#### ${mdText(inline ? q.title : q.title.replace(/ \((part \d+ of \d+|watchlist variant)\)$/, ''))}`, '');
+      out.push(`#### ${mdText(inline ? q.title : q.title.replace(/ \((part \d+ of \d+|watchlist variant|externaldata variant)\)$/, ''))}`, '');
       out.push(
         `Table ${mdCode(q.table)} · connector ${mdCode(q.connectorId)} · hunts ${q.iocTypes.map((t) => mdText(k.iocTypes[t]!.plural)).join(', ')} · confidence ${q.confidence} · lookback ${q.lookbackDays} days` +
           (inline ? ` · file ${mdLink(q.file, q.file)}` : ''),
@@ -92,16 +95,37 @@ export function renderPackReadme(k: Knowledge, doc: PackDocument): string {
       }
       const parts = group.filter((x) => x.variant === 'chunk');
       const wl = group.find((x) => x.variant === 'watchlist');
-      const total = parts.reduce((n, x) => n + x.iocCount, 0);
-      out.push(`This hunt holds ${total} values: as one query it would pass the 10,000-character limit of an analytics rule (and \`has_any\` stops at 10,000 values), so it comes split:`, '');
+      const ext = group.find((x) => x.variant === 'externaldata');
+      const total = (wl ?? ext ?? q).iocCount;
+      const listFiles = (v: PackQuery): string =>
+        (v.watchlists ?? [])
+          .map((a) => {
+            const w = doc.watchlists.find((x) => x.alias === a)!;
+            return `${mdLink(w.file, w.file)} (${w.items} value${w.items === 1 ? '' : 's'})`;
+          })
+          .join(' and ');
+      out.push(
+        parts.length
+          ? `This hunt holds ${total} values: as one query it would pass the 10,000-character limit of an analytics rule (and \`has_any\` stops at 10,000 values), so it comes split:`
+          : `This hunt holds ${total} values: too many to paste as numbered parts of 10,000 characters (more than \`--max-parts\` allows), so it reads them from a list file:`,
+        '',
+      );
       if (wl) {
         out.push(
           `- **Watchlist variant** (use this for a scheduled rule): ${mdLink(wl.file, wl.file)}. Upload ${(wl.watchlists ?? [])
             .map((a) => { const w = doc.watchlists.find((x) => x.alias === a)!; return `${mdLink(w.file, w.file)} as watchlist alias ${mdCode(a)}`; })
-            .join(' and ')} with \`SearchKey\` as the search key.`,
+            .join(' and ')} with \`SearchKey\` as the search key${parts.length ? '' : ' (a file over 3.8 MB goes through Azure Storage)'}.`,
         );
       }
-      out.push(`- **${parts.length} numbered parts** of at most 10,000 characters each${wl ? ', for when you cannot create watchlists' : ''}; run every part: ${parts.map((x) => mdLink(String(x.part?.index ?? ''), x.file)).join(', ')}.`, '');
+      if (ext) {
+        const placeholder = (ext.listUrls ?? []).some((u) => u.includes('.invalid/'));
+        out.push(
+          `- **externaldata variant**: ${mdLink(ext.file, ext.file)} reads ${listFiles(ext)} over HTTPS. Host the file${(ext.watchlists ?? []).length > 1 ? 's' : ''} where Defender XDR can reach ${(ext.watchlists ?? []).length > 1 ? 'them' : 'it'} (a storage account with a SAS URL, or a raw file in a repository)` +
+            (placeholder ? ` and replace the placeholder URL in the query, or rebuild with \`--list-url <base URL>\`.` : `: the query reads ${(ext.listUrls ?? []).map((u) => mdCode(u)).join(' and ')}.`),
+        );
+      }
+      if (parts.length) out.push(`- **${parts.length} numbered parts** of at most 10,000 characters each${wl ? ', for when you cannot create watchlists' : ''}; run every part: ${parts.map((x) => mdLink(String(x.part?.index ?? ''), x.file)).join(', ')}.`);
+      out.push('');
     }
   }
   if (doc.notHunted.length) {
@@ -131,7 +155,9 @@ export function renderPackReadme(k: Knowledge, doc: PackDocument): string {
     const byCode = new Map<string, number>();
     for (const e of doc.excluded) byCode.set(e.code, (byCode.get(e.code) ?? 0) + 1);
     out.push(`${doc.excluded.length} IOC${doc.excluded.length === 1 ? ' of the feed is' : 's of the feed are'} left out of the queries: ${[...byCode].map(([c, n]) => `${mdText(c)} ${n}`).join(' · ')}.`, '');
-    out.push(mdTable(['Type', 'Value', 'Reason', 'List'], doc.excluded.map((e) => [mdText(k.iocTypes[e.type]!.label), mdCode(defang(e)), mdText(e.reason), mdText(e.list)])), '');
+    const shownExcluded = mostRecent(doc.excluded, EXCLUDED_ROWS);
+    if (shownExcluded.length < doc.excluded.length) out.push(`The table shows ${shownOf(shownExcluded.length, doc.excluded.length)}; \`pack.json\` (\`excluded\`) lists them all.`, '');
+    out.push(mdTable(['Type', 'Value', 'Reason', 'List'], shownExcluded.map((e) => [mdText(k.iocTypes[e.type]!.label), mdCode(defang(e)), mdText(e.reason), mdText(e.list)])), '');
   }
   const rules = ruleQueries(doc);
   out.push('## Deploy', '');

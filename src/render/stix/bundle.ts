@@ -3,6 +3,7 @@
  * hunted IOC with its pattern, validity window and labels, and `indicates` relationships. Ids and timestamps are derived
  * from the content, so the same input gives the same bundle.
  */
+import { jsonLines } from '../display.js';
 import type { Knowledge } from '../../knowledge/load.js';
 import type { PackDocument, PackIoc } from '../../pack/pack.js';
 import { DEFAULT_TTL_DAYS, TTL_CLASSES, type TtlClass } from '../../pack/policy.js';
@@ -113,5 +114,6 @@ export function stixBundle(pack: PackDocument, ttl: Readonly<Record<TtlClass, nu
 
 /** Renderer: `stix/bundle.json`. */
 export function renderStix(_k: Knowledge, pack: PackDocument, ttl?: Readonly<Record<TtlClass, number>>): Artifact[] {
-  return [{ path: 'stix/bundle.json', content: JSON.stringify(stixBundle(pack, ttl), null, 2) + '\n' }];
+  // One STIX object per line: valid JSON, diffable, a third smaller than indented.
+  return [{ path: 'stix/bundle.json', content: jsonLines(stixBundle(pack, ttl), ['objects']) }];
 }

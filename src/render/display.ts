@@ -1,0 +1,58 @@
+/**
+ * How much of a long list the pages for people show. Machine outputs (pack.json, stix/bundle.json, iocs.csv, the
+ * watchlists) always hold every IOC; a README or report of a 100,000-IOC family shows the most recent ones and says
+ * where the rest are, so the page still opens in a browser or on GitHub.
+ */
+import { randomUUID } from 'node:crypto';
+
+/** IOC rows in a pack's README.md. */
+export const README_IOC_ROWS = 500;
+/** IOC rows in a pack's report.html (filterable). */
+export const HTML_IOC_ROWS = 2_000;
+/** Rows of the not-hunted lists (pack README and report, index pages). */
+export const EXCLUDED_ROWS = 500;
+/** Dropped IOCs listed in run.json (all are counted; each pack.json lists its own in full). */
+export const RUN_DROPPED_ROWS = 1_000;
+
+/**
+ * At most `max` items: the most recently seen (last seen, else first seen; ties keep input order), returned in input
+ * order. All items when there are no more than `max`.
+ */
+export function mostRecent<T extends { readonly firstSeen: string; readonly lastSeen: string | null }>(items: readonly T[], max: number): readonly T[] {
+  if (items.length <= max) return items;
+  const order = items.map((item, index) => ({ seen: item.lastSeen ?? item.firstSeen, index }));
+  order.sort((a, b) => (a.seen < b.seen ? 1 : a.seen > b.seen ? -1 : a.index - b.index));
+  const keep = new Set(order.slice(0, max).map((o) => o.index));
+  return items.filter((_, i) => keep.has(i));
+}
+
+/** "the 500 most recently seen of 12,345" */
+export function shownOf(shown: number, total: number): string {
+  return `the ${shown.toLocaleString('en-US')} most recently seen of ${total.toLocaleString('en-US')}`;
+}
+
+/**
+ * JSON with two-space indentation, except that the elements of the named top-level arrays are written one per line in
+ * compact form: a 100,000-IOC pack.json stays diffable line by line and takes a third of the space.
+ */
+export function jsonLines(doc: object, compactArrays: readonly string[]): string {
+  const compact: string[] = [];
+  // A random token per call: feed text cannot forge a placeholder.
+  const nonce = randomUUID();
+  const token = `\u0000${nonce}:`;
+  const text = JSON.stringify(
+    doc,
+    function (this: unknown, key: string, value: unknown) {
+      if (this === doc && compactArrays.includes(key) && Array.isArray(value)) {
+        return value.map((v) => {
+          compact.push(JSON.stringify(v));
+          return `${token}${compact.length - 1}`;
+        });
+      }
+      return value;
+    },
+    2,
+  );
+  const placeholder = new RegExp(`"\\\\u0000${nonce}:(\\d+)"`, 'g');
+  return text.replace(placeholder, (_, i: string) => compact[Number(i)]!) + '\n';
+}
