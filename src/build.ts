@@ -1,7 +1,8 @@
 /**
  * `huntpack build`: feeds → IOC model → per-family packs → files, written atomically.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { readFeedTo } from './ingest/index.js';
 import { FamilyGrouper } from './normalize/group.js';
@@ -20,6 +21,7 @@ import { RENDERERS, type Artifact } from './render/registry.js';
 import { RUN_DROPPED_ROWS } from './render/display.js';
 import { summarizeFamily } from './render/markdown/summary.js';
 import { createAnalyzer, type KqlAnalyzer } from './validate/kusto.js';
+import type { ValidateRequest, ValidateResponse } from './validate/worker.js';
 
 /** The bundled sample feed, used when `build` gets no feed. */
 export const SAMPLE_FEED = fileURLToPath(new URL('../samples/threatfox-sample.json', import.meta.url));
@@ -153,13 +155,22 @@ export function queryShape(kql: string): string {
     .replace(/(\n    ""(?:,)?)+/g, '\n    ""');
 }
 
+/** Checks a build's queries; `finish` gives `file:line:col: code message` lines for every error. */
+interface Validator {
+  check(pack: Pick<PackDocument, 'family' | 'queries'>): void;
+  finish(): Promise<string[]>;
+  /** Stop without results (the build failed for another reason). */
+  abort(): void;
+}
+
 /** Validates queries with one analyzer per platform, analysing each query shape once across the whole build. */
-export class QueryValidator {
+export class QueryValidator implements Validator {
   private readonly analyzers = new Map<Platform, KqlAnalyzer>();
   private readonly validShapes = new Set<string>();
+  private readonly errors: string[] = [];
   constructor(private readonly k: Knowledge) {}
 
-  /** `file:line:col: code message` lines for the errors of one pack's queries. */
+  /** Check one pack's queries; returns its errors (also kept for {@link finish}). */
   check(pack: Pick<PackDocument, 'family' | 'queries'>): string[] {
     const errors: string[] = [];
     for (const q of pack.queries) {
@@ -174,8 +185,79 @@ export class QueryValidator {
       for (const d of found) errors.push(`${pack.family.slug}/${q.file}:${d.line}:${d.column}: ${d.code} ${d.message}`);
       if (found.length === 0) this.validShapes.add(shape);
     }
+    this.errors.push(...errors);
     return errors;
   }
+
+  async finish(): Promise<string[]> {
+    return this.errors;
+  }
+
+  abort(): void {}
+}
+
+/** The compiled worker (absent when running from the TypeScript sources, e.g. in tests: then validation runs inline). */
+const WORKER_FILE = new URL('./validate/worker.js', import.meta.url);
+
+/**
+ * Validates in a worker thread, each query shape once, so Kusto's start-up overlaps reading the feed and the analysis
+ * overlaps rendering and writing. Errors are in build order.
+ */
+class WorkerValidator implements Validator {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { file: string; shape: string }>();
+  private readonly sent = new Set<string>();
+  private readonly results: { order: number; lines: string[] }[] = [];
+  private nextId = 0;
+  private failure: Error | undefined;
+  private done: Promise<void>;
+  private resolveDone: () => void = () => {};
+
+  constructor() {
+    this.worker = new Worker(WORKER_FILE);
+    this.worker.unref();
+    this.done = Promise.resolve();
+    this.worker.on('message', (res: ValidateResponse) => {
+      const req = this.pending.get(res.id)!;
+      this.pending.delete(res.id);
+      if (res.failure) this.failure ??= new Error(`Kusto validation failed: ${res.failure}`);
+      const lines = res.errors.map((d) => `${req.file}:${d.line}:${d.column}: ${d.code} ${d.message}`);
+      if (lines.length) this.results.push({ order: res.id, lines });
+      if (this.pending.size === 0) this.resolveDone();
+    });
+    this.worker.on('error', (error) => {
+      this.failure ??= error;
+      this.resolveDone();
+    });
+  }
+
+  check(pack: Pick<PackDocument, 'family' | 'queries'>): void {
+    for (const q of pack.queries) {
+      const shape = `${q.platform}\n${queryShape(q.kql)}`;
+      if (this.sent.has(shape)) continue;
+      this.sent.add(shape);
+      const id = this.nextId++;
+      if (this.pending.size === 0) this.done = new Promise((resolve) => (this.resolveDone = resolve));
+      this.pending.set(id, { file: `${pack.family.slug}/${q.file}`, shape });
+      this.worker.postMessage({ id, platform: q.platform, kql: q.kql } satisfies ValidateRequest);
+    }
+  }
+
+  async finish(): Promise<string[]> {
+    if (this.pending.size > 0 && !this.failure) await this.done;
+    await this.worker.terminate();
+    if (this.failure) throw this.failure;
+    return this.results.sort((a, b) => a.order - b.order).flatMap((r) => r.lines);
+  }
+
+  abort(): void {
+    void this.worker.terminate();
+  }
+}
+
+/** The validator for a build: a worker thread when the compiled worker exists, else inline. */
+function createValidator(k: Knowledge): Validator {
+  return existsSync(fileURLToPath(WORKER_FILE)) ? new WorkerValidator() : new QueryValidator(k);
 }
 
 /** Validate every query of the packs; returns `file:line:col: code message` lines for errors. */
@@ -198,7 +280,7 @@ function timelineOf(iocs: readonly { readonly type: IocType; readonly firstSeen:
 }
 
 /** A family's files, at paths relative to the output folder. */
-export type PackSink = (pack: PackDocument, files: readonly Artifact[]) => void;
+export type PackSink = (pack: PackDocument, files: readonly Artifact[]) => void | Promise<void>;
 
 /**
  * The build: read every feed record by record into the family grouper, then assemble, validate and render one family
@@ -206,6 +288,17 @@ export type PackSink = (pack: PackDocument, files: readonly Artifact[]) => void;
  */
 async function runBuild(options: BuildOptions, sink: PackSink): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
   const k = loadKnowledge();
+  // Started first: Kusto's start-up runs in its worker while the feed is read.
+  const validator = options.validate ? createValidator(k) : undefined;
+  try {
+    return await buildWith(k, options, sink, validator);
+  } catch (error) {
+    validator?.abort();
+    throw error;
+  }
+}
+
+async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, validator: Validator | undefined): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
   const useLists = options.warninglists !== false;
   const lists = useLists ? loadWarninglists() : undefined;
   const allowlists = (options.allowlists ?? []).map(readAllowlist);
@@ -260,9 +353,8 @@ async function runBuild(options: BuildOptions, sink: PackSink): Promise<{ run: R
   let droppedCount = 0;
   const slugs = uniqueSlugs(families.map((f) => f.family.id));
   const overviews: PackOverview[] = [];
-  const validator = options.validate ? new QueryValidator(k) : undefined;
   const errors: string[] = [];
-  families.forEach((fam, index) => {
+  for (const [index, fam] of families.entries()) {
     options.onProgress?.(index, families.length, fam.family.name);
     const slug = slugs.get(fam.family.id)!;
     const decided = applyPolicy(fam.take(), {
@@ -296,16 +388,16 @@ async function runBuild(options: BuildOptions, sink: PackSink): Promise<{ run: R
       },
       (family, profile, stats, packIocs) => summarizeFamily(k, family, profile, stats, packIocs),
     );
-    if (validator) errors.push(...validator.check(doc));
-    // Once a query fails, nothing will be written: stop rendering files.
-    if (errors.length === 0) {
+    validator?.check(doc);
+    {
       const files: Artifact[] = [];
       for (const r of RENDERERS) for (const a of r.renderPack?.(k, doc) ?? []) files.push({ path: `${slug}/${a.path}`, content: a.content });
-      sink(doc, files);
+      await sink(doc, files);
     }
     overviews.push({ family: doc.family, stats: doc.stats, queryCount: doc.queries.length, timeline: timelineOf(doc.iocs) });
-  });
+  }
   options.onProgress?.(families.length, families.length, 'done');
+  if (validator) errors.push(...(await validator.finish()));
   if (errors.length) throw new BuildError(`${errors.length} generated quer${errors.length === 1 ? 'y does' : 'ies do'} not validate; nothing written`, 4, errors);
 
   const run: RunDocument = {

@@ -21,6 +21,7 @@ import { optionFamily, type ParseOptions } from './options.js';
 import { parseStixBundle } from './stix.js';
 import { sniffFeed, type FeedFormat, type SniffedFeed } from './sniff.js';
 import { splitLines } from './text.js';
+import { openStream, type StreamedFeed } from './stream.js';
 
 export type { FeedFormat } from './sniff.js';
 export type { FeedItem } from './items.js';
@@ -158,13 +159,30 @@ export async function readFeed(path: string, displayName: string = path, options
 
 /** {@link readFeed}, streaming each valid record to `onRecord` (see {@link parseFeedTo}). */
 export async function readFeedTo(path: string, displayName: string, options: ParseOptions, onRecord: (record: ParsedRecord) => void): Promise<FeedSummary> {
-  let bytes: Uint8Array;
+  let size: number;
   let fileTime: string | undefined;
   try {
-    bytes = await readFile(path);
-    fileTime = new Date(Math.floor((await stat(path)).mtimeMs / 1000) * 1000).toISOString().replace(/\.000Z$/, 'Z');
+    const info = await stat(path);
+    if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    size = info.size;
+    fileTime = new Date(Math.floor(info.mtimeMs / 1000) * 1000).toISOString().replace(/\.000Z$/, 'Z');
   } catch (error) {
     throw new FeedError(displayName, `cannot read file: ${describeReadError(error)}`);
   }
-  return parseFeedTo(bytes, displayName, { ...options, ...(options.fileTime === undefined ? { fileTime } : {}) }, onRecord);
+  const withTime: ParseOptions = { ...options, ...(options.fileTime === undefined ? { fileTime } : {}) };
+  let stream: StreamedFeed | undefined;
+  try {
+    stream = openStream(path, size, displayName, { ...(options.streamFrom !== undefined ? { minBytes: options.streamFrom } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  } catch (error) {
+    if (error instanceof FeedError) throw error;
+    throw new FeedError(displayName, `cannot read file: ${describeReadError(error)}`);
+  }
+  if (stream !== undefined) return consumeItems(stream.format, [stream.items], displayName, withTime, onRecord);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new FeedError(displayName, `cannot read file: ${describeReadError(error)}`);
+  }
+  return parseFeedTo(bytes, displayName, withTime, onRecord);
 }

@@ -16,7 +16,7 @@ function excerpt(value: unknown): string {
   return excerptOf(value, 200);
 }
 
-function apiItem(value: unknown, file: string, pointer: string | undefined): FeedItem {
+export function apiItem(value: unknown, file: string, pointer: string | undefined): FeedItem {
   if (!isJsonObject(value)) {
     return { kind: 'rejected', location: locationOf(file, { pointer }), value: excerpt(value), reason: 'record is not a JSON object' };
   }

@@ -21,6 +21,10 @@ export interface ParseOptions {
   readonly firstSeen?: string;
   /** Set by {@link readFeed}: the file's modification time, the fallback when `firstSeen` is not given. */
   readonly fileTime?: string;
+  /** Stream files (or ZIP entries) of at least this many bytes in a streamed shape (default 32 MiB; see ingest/stream.ts). */
+  readonly streamFrom?: number;
+  /** Reading progress of a streamed file: bytes read of the file's size. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /** The first-seen fallback for undated inputs and where it comes from (for the warning). */
