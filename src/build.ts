@@ -17,7 +17,7 @@ import { applyPolicy, DEFAULT_TTL_DAYS, type TtlClass } from './pack/policy.js';
 import { readAllowlist } from './knowledge/allowlist.js';
 import { uniqueSlugs } from './pack/slug.js';
 import { openAtomicOutput, type FileMap } from './pack/output.js';
-import { RENDERERS, type Artifact } from './render/registry.js';
+import { artifactText, RENDERERS, type Artifact } from './render/registry.js';
 import { RUN_DROPPED_ROWS } from './render/display.js';
 import { summarizeFamily } from './render/markdown/summary.js';
 import { createAnalyzer, type KqlAnalyzer } from './validate/kusto.js';
@@ -431,9 +431,9 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
   const files: FileMap = new Map();
   const { run, runFiles } = await runBuild(options, (doc, artifacts) => {
     packs.push(doc);
-    for (const a of artifacts) files.set(a.path, a.content);
+    for (const a of artifacts) files.set(a.path, artifactText(a.content));
   });
-  for (const a of runFiles) files.set(a.path, a.content);
+  for (const a of runFiles) files.set(a.path, artifactText(a.content));
   return { run, packs, files };
 }
 

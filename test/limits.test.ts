@@ -11,6 +11,8 @@ import { loadKnowledge } from '../src/knowledge/load.js';
 import { planHunts } from '../src/hunt/plan.js';
 import { compileHunt } from '../src/hunt/evaluate.js';
 import { renderKql } from '../src/render/kql/render.js';
+import { renderSentinelContent } from '../src/render/sentinel/content.js';
+import { renderPackReadme } from '../src/render/markdown/pack-readme.js';
 import { csvField, fitHunt, RULE_QUERY_MAX, watchlistAlias, watchlistCsv } from '../src/pack/limits.js';
 import type { Ioc } from '../src/model/ioc.js';
 import { prng } from './helpers/prng.js';
@@ -62,6 +64,16 @@ describe('large IOC sets', () => {
     const csv = files.get(`win-bigfamily/${pack.watchlists[0]!.file}`)!;
     expect(csv.split('\r\n')[0]).toBe('SearchKey');
     expect(csv.split('\r\n').length).toBe(N + 2);
+    expect(pack.watchlists[0]!.bytes).toBe(Buffer.byteLength(csv));
+    // Small enough to deploy inline: the ARM template carries it.
+    expect(files.get('win-bigfamily/sentinel/azuredeploy.json')).toContain('"rawContent": "SearchKey');
+    // A watchlist past Sentinel's 3.8 MB inline limit is left out of the template, and the README says how to upload it.
+    const k = loadKnowledge();
+    const huge = { ...pack, watchlists: pack.watchlists.map((w) => ({ ...w, bytes: 5_000_000 })) };
+    const arm = renderSentinelContent(k, huge, () => csv).find((a) => a.path === 'sentinel/azuredeploy.json')!.content as string;
+    expect(arm).not.toContain('rawContent');
+    expect(arm).not.toContain('dependsOn');
+    expect(renderPackReadme(k, huge)).toContain('5.0 MB) passes the 3.8 MB Sentinel accepts inline');
   });
 
   it(`past --max-parts, the ${N} domains come as a Sentinel watchlist variant and a Defender externaldata variant only`, async () => {

@@ -115,10 +115,36 @@ export function csvField(value: string): string {
 
 /** The CSV of a watchlist for one set: `SearchKey` (plus `Ip`, `Port` for endpoints). */
 export function watchlistCsv(set: ValueSet): string {
+  return [...watchlistCsvChunks(set)].join('');
+}
+
+/** The size in bytes of {@link watchlistCsv}, without building it. */
+export function watchlistCsvBytes(set: ValueSet): number {
+  let n = 0;
+  for (const chunk of watchlistCsvChunks(set)) n += Buffer.byteLength(chunk);
+  return n;
+}
+
+/** {@link watchlistCsv} in chunks of about 10,000 rows. */
+export function* watchlistCsvChunks(set: ValueSet): Generator<string> {
+  let rows: string[] = [set.kind === 'endpoints' ? 'SearchKey,Ip,Port' : 'SearchKey'];
+  const flush = (): string => {
+    const text = rows.join('\r\n') + '\r\n';
+    rows = [];
+    return text;
+  };
   if (set.kind === 'endpoints') {
-    return ['SearchKey,Ip,Port', ...set.values.map((e) => [csvField(`${e.ip}|${e.port}`), csvField(e.ip), String(e.port)].join(','))].join('\r\n') + '\r\n';
+    for (const e of set.values) {
+      rows.push([csvField(`${e.ip}|${e.port}`), csvField(e.ip), String(e.port)].join(','));
+      if (rows.length >= 10_000) yield flush();
+    }
+  } else {
+    for (const v of set.values) {
+      rows.push(csvField(v));
+      if (rows.length >= 10_000) yield flush();
+    }
   }
-  return ['SearchKey', ...set.values.map((v) => csvField(v))].join('\r\n') + '\r\n';
+  if (rows.length) yield flush();
 }
 
 /** A lower bound of the characters the values of the predicate sets take in an inline query. */

@@ -7,7 +7,7 @@ import type { Knowledge, FamilyProfile } from '../knowledge/load.js';
 import { DEFAULT_TTL_DAYS, type DroppedIoc, type TtlClass } from './policy.js';
 import type { Hunt, Platform, ValueSet } from '../hunt/ir.js';
 import { planHunts, predicateSets, unhuntedTypes, type TableSelection } from '../hunt/plan.js';
-import { fitHunt } from './limits.js';
+import { fitHunt, watchlistCsvBytes } from './limits.js';
 import { renderExpression, renderKql } from '../render/kql/render.js';
 
 export const SCHEMA_VERSION = 1;
@@ -79,7 +79,7 @@ export interface PackDocument {
   readonly hunts: readonly SerializedHunt[];
   readonly huntSets: Readonly<Record<string, ValueSet>>;
   /** Sentinel watchlists for the watchlist variants: upload `file` with this alias and `SearchKey` as the search key. */
-  readonly watchlists: readonly { readonly alias: string; readonly file: string; readonly set: string; readonly items: number }[];
+  readonly watchlists: readonly { readonly alias: string; readonly file: string; readonly set: string; readonly items: number; readonly bytes: number }[];
   readonly notHunted: readonly { readonly type: IocType; readonly count: number; readonly reason: string }[];
   readonly tables: readonly { readonly table: string; readonly connectorId: string; readonly connector: string; readonly note: string; readonly platforms: readonly Platform[] }[];
   readonly falsePositives: readonly {
@@ -244,7 +244,7 @@ export function assemblePack(
   const typeOrder = Object.keys(k.iocTypes);
   const hunts = planHunts(k, input.iocs, options);
   const queries: PackQuery[] = [];
-  const watchlists = new Map<string, { alias: string; file: string; set: string; items: number }>();
+  const watchlists = new Map<string, { alias: string; file: string; set: string; items: number; bytes: number }>();
   for (const h of hunts) {
     const folder = k.dialects[h.platform].folder;
     const render = (x: Hunt): string => renderKql(x, { lines: queryHeader(k, input.family, x, huntIocCount(x)) });
@@ -255,7 +255,9 @@ export function assemblePack(
       ...(options.listUrl !== undefined ? { listUrl: options.listUrl } : {}),
     });
     for (const w of fitted.watchlists) {
-      watchlists.set(w.alias, { alias: w.alias, file: `watchlists/${w.alias}.csv`, set: w.setName, items: w.items });
+      if (watchlists.has(w.alias)) continue;
+      const set = h.sets.find((x) => x.name === w.setName)!;
+      watchlists.set(w.alias, { alias: w.alias, file: `watchlists/${w.alias}.csv`, set: w.setName, items: w.items, bytes: watchlistCsvBytes(set) });
     }
     for (const v of fitted.variants) {
       const width = String(v.hunt.chunk?.count ?? 0).length;

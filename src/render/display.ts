@@ -36,23 +36,52 @@ export function shownOf(shown: number, total: number): string {
  * compact form: a 100,000-IOC pack.json stays diffable line by line and takes a third of the space.
  */
 export function jsonLines(doc: object, compactArrays: readonly string[]): string {
-  const compact: string[] = [];
+  return [...jsonLinesChunks(doc, compactArrays)].join('');
+}
+
+/** Characters per chunk {@link jsonLinesChunks} yields (elements are batched). */
+const CHUNK_CHARS = 1 << 20;
+
+/**
+ * {@link jsonLines} in chunks, without building the whole text: the named arrays' elements are serialised one by one,
+ * from `lazy[key]` when given (a generator, so the elements need not exist all at once) or else from `doc[key]`.
+ */
+export function* jsonLinesChunks(doc: object, compactArrays: readonly string[], lazy: Readonly<Record<string, Iterable<unknown>>> = {}): Generator<string> {
   // A random token per call: feed text cannot forge a placeholder.
   const nonce = randomUUID();
-  const token = `\u0000${nonce}:`;
-  const text = JSON.stringify(
+  const skeleton = JSON.stringify(
     doc,
     function (this: unknown, key: string, value: unknown) {
-      if (this === doc && compactArrays.includes(key) && Array.isArray(value)) {
-        return value.map((v) => {
-          compact.push(JSON.stringify(v));
-          return `${token}${compact.length - 1}`;
-        });
-      }
-      return value;
+      return this === doc && compactArrays.includes(key) && (Array.isArray(value) || key in lazy) ? `\u0000${nonce}:${key}` : value;
     },
     2,
   );
-  const placeholder = new RegExp(`"\\\\u0000${nonce}:(\\d+)"`, 'g');
-  return text.replace(placeholder, (_, i: string) => compact[Number(i)]!) + '\n';
+  const parts = skeleton.split(new RegExp(`"\\\\u0000${nonce}:([^"]*)"`));
+  let buffer: string[] = [];
+  let size = 0;
+  const push = function* (text: string): Generator<string> {
+    buffer.push(text);
+    size += text.length;
+    if (size >= CHUNK_CHARS) {
+      yield buffer.join('');
+      buffer = [];
+      size = 0;
+    }
+  };
+  for (let i = 0; i < parts.length; i++) {
+    if (i % 2 === 0) {
+      yield* push(parts[i]!);
+      continue;
+    }
+    const key = parts[i]!;
+    const items = lazy[key] ?? ((doc as Record<string, unknown>)[key] as unknown[]);
+    let first = true;
+    for (const item of items) {
+      yield* push(`${first ? '[\n    ' : ',\n    '}${JSON.stringify(item)}`);
+      first = false;
+    }
+    yield* push(first ? '[]' : '\n  ]');
+  }
+  yield* push('\n');
+  if (buffer.length) yield buffer.join('');
 }

@@ -9,15 +9,21 @@ import { renderPackReadme } from './markdown/pack-readme.js';
 import { renderIndex } from './markdown/index-page.js';
 import { renderSentinelContent } from './sentinel/content.js';
 import { renderStix } from './stix/bundle.js';
-import { watchlistCsv } from '../pack/limits.js';
+import { watchlistCsv, watchlistCsvChunks } from '../pack/limits.js';
 import { htmlRenderer } from './html/renderer.js';
-import { jsonLines } from './display.js';
-import { iocsCsv } from './csv/iocs.js';
+import { jsonLinesChunks } from './display.js';
+import { iocsCsvChunks } from './csv/iocs.js';
 
 /** A file to write, at a POSIX path relative to the family folder (pack renderers) or the output folder (run renderers). */
 export interface Artifact {
   readonly path: string;
-  readonly content: string;
+  /** The text, or its chunks in order (big files are rendered and written piece by piece, never held whole). */
+  readonly content: string | Iterable<string>;
+}
+
+/** An artifact's whole text. */
+export function artifactText(content: Artifact['content']): string {
+  return typeof content === 'string' ? content : [...content].join('');
 }
 
 export interface Renderer {
@@ -37,8 +43,8 @@ const markdown: Renderer = {
 const json: Renderer = {
   id: 'json',
   renderPack: (_k, pack) => [
-    { path: 'pack.json', content: jsonLines(pack, ['iocs', 'excluded']) },
-    { path: 'iocs.csv', content: iocsCsv(pack) },
+    { path: 'pack.json', content: jsonLinesChunks(pack, ['iocs', 'excluded']) },
+    { path: 'iocs.csv', content: iocsCsvChunks(pack) },
   ],
   renderRun: (_k, run) => [{ path: 'run.json', content: JSON.stringify(run, null, 2) + '\n' }],
 };
@@ -50,7 +56,7 @@ const kql: Renderer = {
 
 const watchlists: Renderer = {
   id: 'watchlists',
-  renderPack: (_k, pack) => pack.watchlists.map((w) => ({ path: w.file, content: watchlistCsv(pack.huntSets[w.set]!) })),
+  renderPack: (_k, pack) => pack.watchlists.map((w) => ({ path: w.file, content: watchlistCsvChunks(pack.huntSets[w.set]!) })),
 };
 
 const sentinelContent: Renderer = {

@@ -8,8 +8,17 @@ import { csvField } from '../../pack/limits.js';
 const HEADER = ['type', 'value', 'port', 'threat_type', 'first_seen', 'last_seen', 'confidence', 'tags', 'flags', 'source_ids'];
 
 export function iocsCsv(pack: Pick<PackDocument, 'iocs'>): string {
-  const rows = [HEADER.join(',')];
+  return [...iocsCsvChunks(pack)].join('');
+}
+
+/** {@link iocsCsv} in chunks of about 10,000 rows. */
+export function* iocsCsvChunks(pack: Pick<PackDocument, 'iocs'>): Generator<string> {
+  let rows = [HEADER.join(',')];
   for (const i of pack.iocs) {
+    if (rows.length >= 10_000) {
+      yield rows.join('\r\n') + '\r\n';
+      rows = [];
+    }
     rows.push(
       [
         csvField(i.type),
@@ -25,5 +34,5 @@ export function iocsCsv(pack: Pick<PackDocument, 'iocs'>): string {
       ].join(','),
     );
   }
-  return rows.join('\r\n') + '\r\n';
+  if (rows.length) yield rows.join('\r\n') + '\r\n';
 }

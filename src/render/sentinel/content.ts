@@ -161,7 +161,10 @@ export function huntingYaml(m: RuleModel): string {
   });
 }
 
-/** ARM template deploying the family's analytics rules and the watchlists they read. */
+/** Sentinel's limit for a watchlist uploaded inline (ARM `rawContent`, or a local file in the portal); larger ones go through Azure Storage. */
+export const WATCHLIST_INLINE_MAX_BYTES = 3_800_000;
+
+/** ARM template deploying the family's analytics rules and the watchlists they read (those small enough to inline). */
 export function armTemplate(rules: readonly RuleModel[], watchlists: readonly { alias: string; csv: string; items: number }[]): string {
   const resources: unknown[] = [];
   for (const w of watchlists) {
@@ -180,8 +183,9 @@ export function armTemplate(rules: readonly RuleModel[], watchlists: readonly { 
       },
     });
   }
+  const deployed = new Set(watchlists.map((w) => w.alias));
   for (const m of rules) {
-    const dependsOn = (m.query.watchlists ?? []).map(
+    const dependsOn = (m.query.watchlists ?? []).filter((a) => deployed.has(a)).map(
       (a) => `[resourceId('Microsoft.OperationalInsights/workspaces/providers/Watchlists', parameters('workspace'), 'Microsoft.SecurityInsights', '${a}')]`,
     );
     resources.push({
@@ -225,7 +229,7 @@ export function renderSentinelContent(k: Knowledge, pack: PackDocument, watchlis
   if (models.length === 0) return [];
   const used = new Set(models.flatMap((m) => m.query.watchlists ?? []));
   const watchlists = pack.watchlists
-    .filter((w) => used.has(w.alias))
+    .filter((w) => used.has(w.alias) && w.bytes <= WATCHLIST_INLINE_MAX_BYTES)
     .map((w) => ({ alias: w.alias, items: w.items, csv: watchlistCsv(w.file) ?? '' }));
   return [
     ...models.map((m) => ({ path: `sentinel/hunting/${m.query.hunt}.yaml`, content: huntingYaml(m) })),

@@ -3,7 +3,7 @@
  * hunted IOC with its pattern, validity window and labels, and `indicates` relationships. Ids and timestamps are derived
  * from the content, so the same input gives the same bundle.
  */
-import { jsonLines } from '../display.js';
+import { jsonLinesChunks } from '../display.js';
 import type { Knowledge } from '../../knowledge/load.js';
 import type { PackDocument, PackIoc } from '../../pack/pack.js';
 import { DEFAULT_TTL_DAYS, TTL_CLASSES, type TtlClass } from '../../pack/policy.js';
@@ -52,11 +52,11 @@ function plusDays(iso: string, days: number): string {
   return new Date(Date.parse(iso) + days * 86_400_000).toISOString().replace(/\.000Z$/, 'Z');
 }
 
-/** Build the bundle object. */
-export function stixBundle(pack: PackDocument, ttl: Readonly<Record<TtlClass, number>> = DEFAULT_TTL_DAYS): Record<string, unknown> {
+/** The bundle's objects, one at a time (a big pack's bundle is never held whole). */
+export function* stixObjects(pack: PackDocument, ttl: Readonly<Record<TtlClass, number>> = DEFAULT_TTL_DAYS): Generator<Record<string, unknown>> {
   const first = pack.stats.firstSeen ?? '1970-01-01T00:00:00Z';
   const malwareId = `malware--${stableUuid(`huntpack:malware:${pack.family.id}`)}`;
-  const objects: Record<string, unknown>[] = [
+  yield* [
     { type: 'identity', spec_version: '2.1', id: IDENTITY, created: '2026-01-01T00:00:00Z', modified: '2026-01-01T00:00:00Z', name: 'huntpack', identity_class: 'system' },
     {
       type: 'malware',
@@ -77,7 +77,7 @@ export function stixBundle(pack: PackDocument, ttl: Readonly<Record<TtlClass, nu
     const key = `${ioc.type}:${ioc.value}:${ioc.port ?? ''}`;
     const id = `indicator--${stableUuid(`huntpack:indicator:${pack.family.id}:${key}`)}`;
     const seen = ioc.lastSeen ?? ioc.firstSeen;
-    objects.push({
+    yield {
       type: 'indicator',
       spec_version: '2.1',
       id,
@@ -95,8 +95,8 @@ export function stixBundle(pack: PackDocument, ttl: Readonly<Record<TtlClass, nu
       ...(ioc.confidence !== null ? { confidence: ioc.confidence } : {}),
       external_references: ioc.sourceIds.map((sid) => ({ source_name: 'threatfox', external_id: sid })),
       object_marking_refs: [TLP_CLEAR],
-    });
-    objects.push({
+    };
+    yield {
       type: 'relationship',
       spec_version: '2.1',
       id: `relationship--${stableUuid(`huntpack:rel:${pack.family.id}:${key}`)}`,
@@ -107,13 +107,17 @@ export function stixBundle(pack: PackDocument, ttl: Readonly<Record<TtlClass, nu
       source_ref: id,
       target_ref: malwareId,
       object_marking_refs: [TLP_CLEAR],
-    });
+    };
   }
-  return { type: 'bundle', id: `bundle--${stableUuid(`huntpack:bundle:${pack.family.id}`)}`, objects };
+}
+
+/** The bundle's envelope; its `objects` come from {@link stixObjects}. */
+function bundleHead(pack: PackDocument): { type: 'bundle'; id: string; objects: unknown[] } {
+  return { type: 'bundle', id: `bundle--${stableUuid(`huntpack:bundle:${pack.family.id}`)}`, objects: [] };
 }
 
 /** Renderer: `stix/bundle.json`. */
 export function renderStix(_k: Knowledge, pack: PackDocument, ttl?: Readonly<Record<TtlClass, number>>): Artifact[] {
   // One STIX object per line: valid JSON, diffable, a third smaller than indented.
-  return [{ path: 'stix/bundle.json', content: jsonLines(stixBundle(pack, ttl), ['objects']) }];
+  return [{ path: 'stix/bundle.json', content: jsonLinesChunks(bundleHead(pack), ['objects'], { objects: stixObjects(pack, ttl) }) }];
 }
