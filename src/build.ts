@@ -65,8 +65,8 @@ export interface BuildOptions {
   readonly validate: boolean;
   /** ISO timestamp written into the packs; absent keeps output free of wall-clock time. */
   readonly now?: string;
-  /** Progress callback (the CLI draws a bar on a terminal). */
-  readonly onProgress?: (done: number, total: number, label: string) => void;
+  /** Progress callback (the CLI draws a bar on a terminal): bytes of a big feed being read, then families built. */
+  readonly onProgress?: (done: number, total: number, label: string, unit: 'bytes' | 'families') => void;
 }
 
 export interface RunRejected {
@@ -321,7 +321,7 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
         ...(options.family ? { family: options.family } : {}),
         ...(options.map ? { map: options.map } : {}),
         ...(options.firstSeen ? { firstSeen: options.firstSeen } : {}),
-        ...(options.onProgress ? { onProgress: (done: number, total: number) => options.onProgress!(done, total, `reading ${index + 1}/${inputs.length}`) } : {}),
+        ...(options.onProgress ? { onProgress: (done: number, total: number) => options.onProgress!(done, total, `reading ${input.display}${inputs.length > 1 ? ` (${index + 1}/${inputs.length})` : ''}`, 'bytes') } : {}),
       },
       (r) => {
         if (r.ioc.firstSeen > tomorrow) {
@@ -355,7 +355,7 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
   const overviews: PackOverview[] = [];
   const errors: string[] = [];
   for (const [index, fam] of families.entries()) {
-    options.onProgress?.(index, families.length, fam.family.name);
+    options.onProgress?.(index, families.length, fam.family.name, 'families');
     const slug = slugs.get(fam.family.id)!;
     const decided = applyPolicy(fam.take(), {
       ...(lists ? { lists } : {}),
@@ -396,7 +396,7 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
     }
     overviews.push({ family: doc.family, stats: doc.stats, queryCount: doc.queries.length, timeline: timelineOf(doc.iocs) });
   }
-  options.onProgress?.(families.length, families.length, 'done');
+  options.onProgress?.(families.length, families.length, 'done', 'families');
   if (validator) errors.push(...(await validator.finish()));
   if (errors.length) throw new BuildError(`${errors.length} generated quer${errors.length === 1 ? 'y does' : 'ies do'} not validate; nothing written`, 4, errors);
 

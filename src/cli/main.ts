@@ -89,16 +89,22 @@ function parseNow(value: string): string {
 }
 
 /** A one-line progress bar on stderr, only when stderr is a terminal. */
-function progressBar(enabled: boolean): ((done: number, total: number, label: string) => void) | undefined {
+function progressBar(enabled: boolean): ((done: number, total: number, label: string, unit: 'bytes' | 'families') => void) | undefined {
   if (!enabled) return undefined;
   const started = Date.now();
-  return (done, total, label) => {
-    if (Date.now() - started < 500 && done < total) return;
+  let last = 0;
+  return (done, total, label, unit) => {
+    const now = Date.now();
+    // Quiet for short builds; at most ten redraws a second.
+    if ((now - started < 1000 || now - last < 100) && done < total) return;
+    last = now;
+    const columns = (process.stderr.columns ?? 80) - 1;
     const width = 24;
     const filled = total ? Math.round((done / total) * width) : width;
-    const text = `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${label}`.slice(0, (process.stderr.columns ?? 80) - 1);
-    process.stderr.write(text.padEnd((process.stderr.columns ?? 80) - 1));
-    if (done >= total) process.stderr.write('\r' + ' '.repeat((process.stderr.columns ?? 80) - 1) + '\r');
+    const count = unit === 'bytes' ? `${(done / 2 ** 20).toFixed(0)}/${(total / 2 ** 20).toFixed(0)} MiB` : `${done}/${total} families`;
+    const text = `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${count} ${safe(label)}`.slice(0, columns);
+    process.stderr.write(text.padEnd(columns));
+    if (done >= total && unit === 'families') process.stderr.write('\r' + ' '.repeat(columns) + '\r');
   };
 }
 
