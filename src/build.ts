@@ -22,6 +22,7 @@ import { RUN_DROPPED_ROWS } from './render/display.js';
 import { summarizeFamily } from './render/markdown/summary.js';
 import { createAnalyzer, type KqlAnalyzer } from './validate/kusto.js';
 import type { ValidateRequest, ValidateResponse } from './validate/worker.js';
+import { StageTimer } from './util/timing.js';
 
 /** The bundled sample feed, used when `build` gets no feed. */
 export const SAMPLE_FEED = fileURLToPath(new URL('../samples/threatfox-sample.json', import.meta.url));
@@ -279,7 +280,7 @@ function timelineOf(iocs: readonly { readonly type: IocType; readonly firstSeen:
   return [...counts.values()];
 }
 
-/** A family's files, at paths relative to the output folder. */
+/** Some of a family's files (called once per renderer), at paths relative to the output folder. */
 export type PackSink = (pack: PackDocument, files: readonly Artifact[]) => void | Promise<void>;
 
 /**
@@ -304,6 +305,8 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
   const allowlists = (options.allowlists ?? []).map(readAllowlist);
   const inputs = options.inputs.length ? options.inputs.map((f) => ({ path: f, display: f })) : [{ path: SAMPLE_FEED, display: SAMPLE_DISPLAY }];
 
+  const timer = new StageTimer();
+  const readStart = performance.now();
   const grouper = new FamilyGrouper();
   const runInputs: RunDocument['inputs'][number][] = [];
   const rejected: RunRejected[] = [];
@@ -337,6 +340,7 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
     rejected.push(...feed.rejected.map((r) => toRunRejected(input.display, r)), ...future);
     warnings.push(...feed.warnings.map((w) => toRunWarning(input.display, w)));
   }
+  timer.add('read+normalise+group', performance.now() - readStart);
   if (options.strict && rejected.length > 0) {
     throw new BuildError(
       `--strict: ${rejected.length} record${rejected.length === 1 ? ' was' : 's were'} rejected; nothing written`,
@@ -357,13 +361,14 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
   for (const [index, fam] of families.entries()) {
     options.onProgress?.(index, families.length, fam.family.name, 'families');
     const slug = slugs.get(fam.family.id)!;
-    const decided = applyPolicy(fam.take(), {
+    const taken = timer.time('take', () => fam.take());
+    const decided = timer.time('policy', () => applyPolicy(taken, {
       ...(lists ? { lists } : {}),
       allowlists,
       ...(options.minConfidence !== undefined ? { minConfidence: options.minConfidence } : {}),
       ttlDays,
       asOf: asOf ?? '9999-12-31T00:00:00Z',
-    });
+    }));
     for (const d of decided.dropped) {
       droppedCount++;
       droppedByCode[d.code] = (droppedByCode[d.code] ?? 0) + 1;
@@ -371,7 +376,7 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
         dropped.push({ family: fam.family.id, type: d.ioc.type, value: d.ioc.value, ...(d.ioc.port !== undefined ? { port: d.ioc.port } : {}), code: d.code, reason: d.reason, list: d.list });
       }
     }
-    const { doc } = assemblePack(
+    const { doc } = timer.time('assemble', () => assemblePack(
       k,
       { family: fam.family, slug, iocs: decided.kept, dropped: decided.dropped },
       {
@@ -387,17 +392,20 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
         ...(options.now ? { generatedAt: options.now } : {}),
       },
       (family, profile, stats, packIocs) => summarizeFamily(k, family, profile, stats, packIocs),
-    );
-    validator?.check(doc);
-    {
-      const files: Artifact[] = [];
-      for (const r of RENDERERS) for (const a of r.renderPack?.(k, doc) ?? []) files.push({ path: `${slug}/${a.path}`, content: a.content });
-      await sink(doc, files);
+    ));
+    timer.time('validate (submit)', () => validator?.check(doc));
+    for (const r of RENDERERS) {
+      if (!r.renderPack) continue;
+      const t0 = performance.now();
+      await sink(doc, r.renderPack(k, doc).map((a) => ({ path: `${slug}/${a.path}`, content: a.content })));
+      timer.add(`render+write ${r.id}`, performance.now() - t0);
     }
     overviews.push({ family: doc.family, stats: doc.stats, queryCount: doc.queries.length, timeline: timelineOf(doc.iocs) });
   }
   options.onProgress?.(families.length, families.length, 'done', 'families');
+  const validateWait = performance.now();
   if (validator) errors.push(...(await validator.finish()));
+  timer.add('validate (wait)', performance.now() - validateWait);
   if (errors.length) throw new BuildError(`${errors.length} generated quer${errors.length === 1 ? 'y does' : 'ies do'} not validate; nothing written`, 4, errors);
 
   const run: RunDocument = {
@@ -421,7 +429,10 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
     warnings,
   };
   const runFiles: Artifact[] = [];
-  for (const r of RENDERERS) runFiles.push(...(r.renderRun?.(k, run, overviews) ?? []));
+  timer.time('run pages', () => {
+    for (const r of RENDERERS) runFiles.push(...(r.renderRun?.(k, run, overviews) ?? []));
+  });
+  timer.report();
   return { run, overviews, runFiles };
 }
 
@@ -430,7 +441,7 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
   const packs: PackDocument[] = [];
   const files: FileMap = new Map();
   const { run, runFiles } = await runBuild(options, (doc, artifacts) => {
-    packs.push(doc);
+    if (packs[packs.length - 1] !== doc) packs.push(doc);
     for (const a of artifacts) files.set(a.path, artifactText(a.content));
   });
   for (const a of runFiles) files.set(a.path, artifactText(a.content));

@@ -86,9 +86,15 @@ const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 }
 /** Build every value set from the IOCs to hunt. Empty sets are kept; predicates on them are pruned. */
 export function buildSets(iocs: readonly Ioc[], isSharedHost: (host: string) => boolean = () => false): Map<SetKey, ValueSet> {
   const sets = new Map<SetKey, ValueSet>();
+  const byType = new Map<IocType, Ioc[]>();
+  for (const i of iocs) {
+    const list = byType.get(i.type);
+    if (list) list.push(i);
+    else byType.set(i.type, [i]);
+  }
   for (const key of Object.keys(SET_DEFS) as SetKey[]) {
     const def = SET_DEFS[key];
-    const chosen = iocs.filter((i) => (def.types as readonly IocType[]).includes(i.type));
+    const chosen = (def.types as readonly IocType[]).flatMap((t) => byType.get(t) ?? []);
     if (key === 'urlip') {
       sets.set(key, { kind: 'endpoints', name: def.name, values: urlEndpoints(iocs) });
     } else if (def.kind === 'endpoints') {
@@ -155,6 +161,7 @@ export function planHunts(k: Knowledge, iocs: readonly Ioc[], options: PlanOptio
   const sets = buildSets(iocs, options.isSharedHost);
   const selection: TableSelection = { tables: options.tables ?? 'default', asim: options.asim ?? false };
   const hunts: Hunt[] = [];
+  const present = new Set(iocs.map((i) => i.type));
   for (const platform of options.platforms) {
     const dialect = k.dialects[platform];
     for (const entry of k.hunts) {
@@ -181,7 +188,7 @@ export function planHunts(k: Knowledge, iocs: readonly Ioc[], options: PlanOptio
         ...(source ? { source } : {}),
         timeColumn: dialect.timeColumn,
         lookbackDays: options.lookbackDays,
-        iocTypes: entry.iocTypes.filter((t) => coveredTypes.has(t) && iocs.some((i) => i.type === t)),
+        iocTypes: entry.iocTypes.filter((t) => coveredTypes.has(t) && present.has(t)),
         confidence: entry.confidence,
         connectorId: info.connectorId,
         sets: [...sets.values()].filter((s) => used.has(s.name)),

@@ -63,13 +63,41 @@ export function hostOfIoc(ioc: Pick<Ioc, 'type' | 'value'>): string | undefined 
 
 /** How a list matched: the IOC is exactly a listed value/host, or inside one (subdomain, range, substring). */
 type MatchResult = 'exact' | 'within' | undefined;
-type Matcher = (ioc: Pick<Ioc, 'type' | 'value'>) => MatchResult;
 
 /**
- * A CIDR matcher. IPv4 ranges become sorted, merged integer intervals searched in O(log n) (lists such as amazon-aws hold
- * thousands of ranges and public-dns-v4 60,000 single addresses); IPv6 ranges are few and scanned.
+ * What the matchers look at, computed once per IOC (not once per list): the lower-cased value, the host (domain, URL
+ * host, e-mail domain) and, for IP IOCs, the parsed address (IPv4 also as a 32-bit number).
  */
-export function compileCidrs(values: readonly string[]): (ip: string) => boolean {
+interface Subject {
+  readonly type: Ioc['type'];
+  readonly value: string;
+  readonly lower: string;
+  readonly host: string | undefined;
+  readonly ip: ipaddr.IPv4 | ipaddr.IPv6 | undefined;
+  readonly v4: number;
+}
+
+function subjectOf(ioc: Pick<Ioc, 'type' | 'value'>): Subject {
+  const ip = (ioc.type === 'ipv4' || ioc.type === 'ipv6') && ipaddr.isValid(ioc.value) ? ipaddr.parse(ioc.value) : undefined;
+  return {
+    type: ioc.type,
+    value: ioc.value,
+    lower: ioc.value.toLowerCase(),
+    host: hostOfIoc(ioc),
+    ip,
+    v4: ip !== undefined && ip.kind() === 'ipv4' ? ipv4Number(ip as ipaddr.IPv4) : -1,
+  };
+}
+
+type Matcher = (subject: Subject) => MatchResult;
+
+/** Compiled ranges: IPv4 as sorted, merged integer intervals; IPv6 as (network, prefix) pairs. */
+interface CidrSet {
+  readonly v4: readonly (readonly [number, number])[];
+  readonly v6: readonly (readonly [ipaddr.IPv6, number])[];
+}
+
+function compileCidrSet(values: readonly string[]): CidrSet {
   const v4: [number, number][] = [];
   const v6: [ipaddr.IPv6, number][] = [];
   for (const raw of values) {
@@ -89,23 +117,36 @@ export function compileCidrs(values: readonly string[]): (ip: string) => boolean
     if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
     else merged.push([r[0], r[1]]);
   }
+  return { v4: merged, v6 };
+}
+
+function inCidrSet(set: CidrSet, ip: ipaddr.IPv4 | ipaddr.IPv6, v4: number): boolean {
+  if (ip.kind() === 'ipv4') {
+    const merged = set.v4;
+    let lo = 0;
+    let hi = merged.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const [a, b] = merged[mid]!;
+      if (v4 < a) hi = mid - 1;
+      else if (v4 > b) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
+  return set.v6.some(([net, bits]) => (ip as ipaddr.IPv6).match(net, bits));
+}
+
+/**
+ * A CIDR matcher. IPv4 ranges become sorted, merged integer intervals searched in O(log n) (lists such as amazon-aws hold
+ * thousands of ranges and public-dns-v4 60,000 single addresses); IPv6 ranges are few and scanned.
+ */
+export function compileCidrs(values: readonly string[]): (ip: string) => boolean {
+  const set = compileCidrSet(values);
   return (ip) => {
     if (!ipaddr.isValid(ip)) return false;
     const addr = ipaddr.parse(ip);
-    if (addr.kind() === 'ipv4') {
-      const n = ipv4Number(addr as ipaddr.IPv4);
-      let lo = 0;
-      let hi = merged.length - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        const [a, b] = merged[mid]!;
-        if (n < a) hi = mid - 1;
-        else if (n > b) lo = mid + 1;
-        else return true;
-      }
-      return false;
-    }
-    return v6.some(([net, bits]) => (addr as ipaddr.IPv6).match(net, bits));
+    return inCidrSet(set, addr, addr.kind() === 'ipv4' ? ipv4Number(addr as ipaddr.IPv4) : -1);
   };
 }
 
@@ -119,14 +160,14 @@ function compile(list: Warninglist): Matcher {
   switch (list.matchKind) {
     case 'exact': {
       const set = new Set(values);
-      return (ioc) => (set.has(ioc.value.toLowerCase()) ? 'exact' : undefined);
+      return (s) => (set.has(s.lower) ? 'exact' : undefined);
     }
     case 'hostname':
     case 'host-exact': {
       const set = new Set(values.map((x) => x.replace(/^\.+|\.+$/g, '')));
       const subdomains = list.matchKind === 'hostname';
-      return (ioc) => {
-        const host = hostOfIoc(ioc);
+      return (s) => {
+        const host = s.host;
         if (!host) return undefined;
         if (set.has(host)) return 'exact';
         if (!subdomains) return undefined;
@@ -134,18 +175,20 @@ function compile(list: Warninglist): Matcher {
         return undefined;
       };
     }
-    case 'substring':
-      return (ioc) => {
-        const host = hostOfIoc(ioc) ?? ioc.value.toLowerCase();
-        return values.some((x) => host.includes(x)) ? (values.includes(host) ? 'exact' : 'within') : undefined;
+    case 'substring': {
+      const exact = new Set(values);
+      return (s) => {
+        const host = s.host ?? s.lower;
+        return values.some((x) => host.includes(x)) ? (exact.has(host) ? 'exact' : 'within') : undefined;
       };
+    }
     case 'cidr': {
-      const inRange = compileCidrs(list.entries);
-      return (ioc) => (ioc.type === 'ipv4' || ioc.type === 'ipv6') && inRange(ioc.value) ? 'within' : undefined;
+      const set = compileCidrSet(list.entries);
+      return (s) => (s.ip !== undefined && inCidrSet(set, s.ip, s.v4) ? 'within' : undefined);
     }
     case 'regex': {
       const res = list.entries.map((x) => new RegExp(x, 'i'));
-      return (ioc) => (res.some((re) => re.test(ioc.value)) ? 'within' : undefined);
+      return (s) => (res.some((re) => re.test(s.value)) ? 'within' : undefined);
     }
   }
 }
@@ -181,13 +224,17 @@ export function loadWarninglists(): Warninglists {
     .map(loadList);
   const compiled = lists.map((l) => ({ list: l, match: compile(l) }));
   const shared = compiled.filter((c) => c.list.sharedPlatform);
+  // The lists that apply to each IOC type, in list-name order.
+  const byType = new Map(IOC_TYPES.map((t) => [t, compiled.filter((c) => c.list.iocTypes.includes(t))]));
   cached = {
     lists,
     check(ioc) {
       const hits: ListHit[] = [];
-      for (const c of compiled) {
-        if (!c.list.iocTypes.includes(ioc.type)) continue;
-        const m = c.match(ioc);
+      const applicable = byType.get(ioc.type);
+      if (!applicable?.length) return hits;
+      const subject = subjectOf(ioc);
+      for (const c of applicable) {
+        const m = c.match(subject);
         if (m === undefined) continue;
         const policy = ioc.type === 'url' ? (c.list.urlPolicy ?? c.list.policy) : m === 'exact' ? (c.list.exactPolicy ?? c.list.policy) : c.list.policy;
         hits.push({ list: c.list.name, policy, flag: c.list.flag, reason: c.list.reason });
@@ -195,7 +242,8 @@ export function loadWarninglists(): Warninglists {
       return hits;
     },
     isSharedHost(host) {
-      return shared.some((c) => c.match({ type: 'domain', value: host }) !== undefined);
+      const subject = subjectOf({ type: 'domain', value: host });
+      return shared.some((c) => c.match(subject) !== undefined);
     },
   };
   return cached;

@@ -77,11 +77,23 @@ function partOf(hunt: Hunt, items: readonly Item[], predicateNames: ReadonlySet<
   return { ...hunt, sets, where: where as Predicate[] };
 }
 
-/** Split into contiguous parts, each rendering within the limit. */
-function split(hunt: Hunt, render: (h: Hunt) => string, predicateNames: ReadonlySet<string>): Hunt[] {
+/**
+ * How a hunt becomes text: its header comments and its body (the query itself). Split parts differ only in their
+ * header, so each part's body is rendered once.
+ */
+export interface HuntRenderer {
+  header(hunt: Hunt): string;
+  body(hunt: Hunt): string;
+}
+
+function asRenderer(render: HuntRenderer | ((h: Hunt) => string)): HuntRenderer {
+  return typeof render === 'function' ? { header: () => '', body: render } : render;
+}
+
+/** Split into contiguous parts, each rendering within the limit (`whole`: the length of the whole hunt's query). */
+function split(hunt: Hunt, render: HuntRenderer, predicateNames: ReadonlySet<string>, whole: number): HuntVariant[] {
   const all = itemsOf(hunt, predicateNames);
-  const whole = render(hunt).length;
-  const parts: Item[][] = [];
+  const parts: { hunt: Hunt; body: string }[] = [];
   const queue: Item[][] = [];
   const first = Math.max(2, Math.ceil(whole / (RULE_QUERY_MAX * 0.85)));
   const size = Math.ceil(all.length / first);
@@ -90,15 +102,19 @@ function split(hunt: Hunt, render: (h: Hunt) => string, predicateNames: Readonly
     const items = queue.shift()!;
     const part = partOf(hunt, items, predicateNames);
     if (!part) continue;
+    const body = render.body(part);
     // Measure with the longest part label the header can get, so numbering cannot push a part over the limit.
-    if (render({ ...part, chunk: { index: 99_999, count: 99_999 } }).length <= RULE_QUERY_MAX || items.length === 1) parts.push(items);
+    if (render.header({ ...part, chunk: { index: 99_999, count: 99_999 } }).length + body.length <= RULE_QUERY_MAX || items.length === 1) parts.push({ hunt: part, body });
     else {
       const mid = Math.ceil(items.length / 2);
       queue.unshift(items.slice(0, mid), items.slice(mid));
     }
   }
   // Parts are produced in item order, so numbering is deterministic.
-  return parts.map((items, i) => ({ ...partOf(hunt, items, predicateNames)!, chunk: { index: i + 1, count: parts.length } }));
+  return parts.map((p, i) => {
+    const numbered: Hunt = { ...p.hunt, chunk: { index: i + 1, count: parts.length } };
+    return { kind: 'chunk', hunt: numbered, kql: render.header(numbered) + p.body };
+  });
 }
 
 /** Watchlist aliases: letters, digits and underscores, at most 64 characters. */
@@ -173,19 +189,23 @@ export interface FitOptions {
  * where the platform has watchlists, one watchlist variant. A hunt needing more parts comes only as its watchlist
  * variant, or on a platform without watchlists as its `externaldata` variant reading the same CSV over HTTPS.
  */
-export function fitHunt(hunt: Hunt, render: (h: Hunt) => string, options: FitOptions): { variants: HuntVariant[]; watchlists: WatchlistFile[] } {
+export function fitHunt(hunt: Hunt, renderer: HuntRenderer | ((h: Hunt) => string), options: FitOptions): { variants: HuntVariant[]; watchlists: WatchlistFile[] } {
   const predicateNames = new Set<string>();
   hunt.where.forEach((p) => predicateSets(p, predicateNames));
   const maxParts = options.maxParts ?? DEFAULT_MAX_PARTS;
+  const r = asRenderer(renderer);
+  const render = (h: Hunt): string => r.header(h) + r.body(h);
   // Far past the part budget: do not render the whole list only to measure it.
   const estimate = inlineChars(hunt, predicateNames);
   const tooBig = estimate > Math.max(maxParts, 1) * RULE_QUERY_MAX;
+  let whole = estimate;
   if (!tooBig) {
     const kql = render(hunt);
     if (kql.length <= RULE_QUERY_MAX) return { variants: [{ kind: 'inline', hunt, kql }], watchlists: [] };
+    whole = kql.length;
   }
-  const parts = tooBig || maxParts === 0 ? [] : split(hunt, render, predicateNames);
-  const variants: HuntVariant[] = parts.length <= maxParts ? parts.map((h) => ({ kind: 'chunk', hunt: h, kql: render(h) })) : [];
+  const parts = tooBig || maxParts === 0 ? [] : split(hunt, r, predicateNames, whole);
+  const variants: HuntVariant[] = parts.length <= maxParts ? parts : [];
   const watchlists: WatchlistFile[] = [];
   const listed = hunt.sets.filter((s) => predicateNames.has(s.name));
   for (const set of listed) {

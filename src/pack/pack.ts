@@ -7,8 +7,8 @@ import type { Knowledge, FamilyProfile } from '../knowledge/load.js';
 import { DEFAULT_TTL_DAYS, type DroppedIoc, type TtlClass } from './policy.js';
 import type { Hunt, Platform, ValueSet } from '../hunt/ir.js';
 import { planHunts, predicateSets, unhuntedTypes, type TableSelection } from '../hunt/plan.js';
-import { fitHunt, watchlistCsvBytes } from './limits.js';
-import { renderExpression, renderKql } from '../render/kql/render.js';
+import { fitHunt, watchlistCsvBytes, type HuntRenderer } from './limits.js';
+import { renderExpression, renderKqlBody, renderKqlHeader } from '../render/kql/render.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -247,7 +247,10 @@ export function assemblePack(
   const watchlists = new Map<string, { alias: string; file: string; set: string; items: number; bytes: number }>();
   for (const h of hunts) {
     const folder = k.dialects[h.platform].folder;
-    const render = (x: Hunt): string => renderKql(x, { lines: queryHeader(k, input.family, x, huntIocCount(x)) });
+    const render: HuntRenderer = {
+      header: (x) => renderKqlHeader({ lines: queryHeader(k, input.family, x, huntIocCount(x)) }),
+      body: (x) => renderKqlBody(x),
+    };
     const fitted = fitHunt(h, render, {
       watchlists: k.dialects[h.platform].functions,
       slug: input.slug,

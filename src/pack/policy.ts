@@ -30,8 +30,12 @@ export interface DroppedIoc {
   readonly list: string;
 }
 
+const TTL_CLASS_OF: ReadonlyMap<IocType, TtlClass> = new Map(
+  (Object.keys(TTL_CLASSES) as TtlClass[]).flatMap((c) => (TTL_CLASSES[c] as readonly IocType[]).map((t) => [t, c] as const)),
+);
+
 function ttlClass(type: IocType): TtlClass {
-  return (Object.keys(TTL_CLASSES) as TtlClass[]).find((c) => (TTL_CLASSES[c] as readonly IocType[]).includes(type))!;
+  return TTL_CLASS_OF.get(type)!;
 }
 
 const DAY = 86_400_000;
@@ -42,7 +46,8 @@ export function applyPolicy(iocs: readonly Ioc[], options: PolicyOptions): { kep
   const dropped: DroppedIoc[] = [];
   const asOf = Date.parse(options.asOf);
   for (const ioc of iocs) {
-    const allow = options.allowlists?.map((a) => a.check(ioc)).find((h) => h !== undefined);
+    let allow: ReturnType<Allowlist['check']>;
+    for (const a of options.allowlists ?? []) if ((allow = a.check(ioc)) !== undefined) break;
     if (allow) {
       dropped.push({ ioc, code: allow.flag, reason: allow.reason, list: allow.list });
       continue;
@@ -76,6 +81,10 @@ export function applyPolicy(iocs: readonly Ioc[], options: PolicyOptions): { kep
         reason: 'compromised legitimate site: hunted by full URL only, never as a whole domain or address',
         list: 'threatfox/is_compromised',
       });
+      continue;
+    }
+    if (hits.length === 0 && !ioc.isCompromised && ioc.flags.length <= 1) {
+      kept.push(ioc);
       continue;
     }
     const flags: IocFlag[] = [...ioc.flags];

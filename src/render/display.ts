@@ -49,39 +49,32 @@ const CHUNK_CHARS = 1 << 20;
 export function* jsonLinesChunks(doc: object, compactArrays: readonly string[], lazy: Readonly<Record<string, Iterable<unknown>>> = {}): Generator<string> {
   // A random token per call: feed text cannot forge a placeholder.
   const nonce = randomUUID();
-  const skeleton = JSON.stringify(
-    doc,
-    function (this: unknown, key: string, value: unknown) {
-      return this === doc && compactArrays.includes(key) && (Array.isArray(value) || key in lazy) ? `\u0000${nonce}:${key}` : value;
-    },
-    2,
-  );
-  const parts = skeleton.split(new RegExp(`"\\\\u0000${nonce}:([^"]*)"`));
-  let buffer: string[] = [];
-  let size = 0;
-  const push = function* (text: string): Generator<string> {
-    buffer.push(text);
-    size += text.length;
-    if (size >= CHUNK_CHARS) {
-      yield buffer.join('');
-      buffer = [];
-      size = 0;
-    }
-  };
+  const record = doc as Record<string, unknown>;
+  const shallow: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    shallow[key] = compactArrays.includes(key) && (Array.isArray(value) || key in lazy) ? `\u0000${nonce}:${key}` : value;
+  }
+  const parts = JSON.stringify(shallow, null, 2).split(new RegExp(`"\\\\u0000${nonce}:([^"]*)"`));
+  let buffer = '';
   for (let i = 0; i < parts.length; i++) {
     if (i % 2 === 0) {
-      yield* push(parts[i]!);
+      buffer += parts[i]!;
       continue;
     }
     const key = parts[i]!;
-    const items = lazy[key] ?? ((doc as Record<string, unknown>)[key] as unknown[]);
+    const items = lazy[key] ?? (record[key] as unknown[]);
     let first = true;
     for (const item of items) {
-      yield* push(`${first ? '[\n    ' : ',\n    '}${JSON.stringify(item)}`);
+      buffer += (first ? '[\n    ' : ',\n    ') + JSON.stringify(item);
       first = false;
+      if (buffer.length >= CHUNK_CHARS) {
+        yield buffer;
+        buffer = '';
+      }
     }
-    yield* push(first ? '[]' : '\n  ]');
+    buffer += first ? '[]' : '\n  ]';
   }
-  yield* push('\n');
-  if (buffer.length) yield buffer.join('');
+  buffer += '\n';
+  yield buffer;
 }

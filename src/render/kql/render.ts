@@ -210,7 +210,7 @@ function renderStages(hunt: Hunt, p: Predicate, first: boolean): string[] {
       const name = kqlIdentifier(set.name);
       const col = kqlIdentifier(p.column);
       const stages: string[] = [];
-      if (prefilterable(hunt, set, urlSetHosts(set.values as readonly string[]).length)) stages.push(`| where ${col} has_any (${name}Hosts)`);
+      if (watchlistOf(hunt, set) === undefined && prefilterable(hunt, set, urlSetHosts(set.values as readonly string[]).length)) stages.push(`| where ${col} has_any (${name}Hosts)`);
       stages.push(
         `| extend UrlKey = UrlKeyOf(${col})`,
         `| lookup kind=inner ${name}Keys on UrlKey`,
@@ -270,7 +270,17 @@ function renderArg(hunt: Hunt, a: FunctionArg): string {
 
 /** Render a hunt as one complete KQL query. */
 export function renderKql(hunt: Hunt, header: KqlHeader, options: { enableExclusions?: boolean } = {}): string {
-  const out: string[] = header.lines.map((l) => `// ${kqlCommentText(l)}`.trimEnd());
+  return renderKqlHeader(header) + renderKqlBody(hunt, options);
+}
+
+/** The `//` comment lines of a query header (each ending in a newline). */
+export function renderKqlHeader(header: KqlHeader): string {
+  return header.lines.map((l) => `// ${kqlCommentText(l)}`.trimEnd() + '\n').join('');
+}
+
+/** A hunt's query without its header comments: {@link renderKql} is the header followed by this. */
+export function renderKqlBody(hunt: Hunt, options: { enableExclusions?: boolean } = {}): string {
+  const out: string[] = [];
   const urlKeyNeeded = usesUrlKey(hunt.where);
   if (urlKeyNeeded) out.push(...URL_KEY_FUNCTION);
   const predicateSetNames = new Set<string>();
