@@ -6,23 +6,27 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { readFeedTo } from './ingest/index.js';
 import { FamilyGrouper } from './normalize/group.js';
-import type { IocType } from './model/ioc.js';
 import { formatLocation, type Rejected, type Warning } from './model/issue.js';
 import { loadKnowledge, type Knowledge } from './knowledge/load.js';
 import { loadWarninglists } from './knowledge/warninglists.js';
 import { platformSchema } from './knowledge/catalog.js';
 import type { Platform } from './hunt/ir.js';
-import { assemblePack, type PackDocument } from './pack/pack.js';
-import { applyPolicy, DEFAULT_TTL_DAYS, type TtlClass } from './pack/policy.js';
+import type { PackDocument } from './pack/pack.js';
+import { DEFAULT_TTL_DAYS, type TtlClass } from './pack/policy.js';
 import { readAllowlist } from './knowledge/allowlist.js';
 import { uniqueSlugs } from './pack/slug.js';
 import { openAtomicOutput, type FileMap } from './pack/output.js';
 import { artifactText, RENDERERS, type Artifact } from './render/registry.js';
 import { RUN_DROPPED_ROWS } from './render/display.js';
-import { summarizeFamily } from './render/markdown/summary.js';
 import { createAnalyzer, type KqlAnalyzer } from './validate/kusto.js';
 import type { ValidateRequest, ValidateResponse } from './validate/worker.js';
 import { StageTimer } from './util/timing.js';
+import { queryShape } from './validate/shape.js';
+import { processFamily, type FamilyContext, type FamilyResult, type FamilySettings, type PackOverview } from './family.js';
+import { defaultJobs, FamilyPool, FAMILY_WORKER_FILE } from './build-pool.js';
+
+/** Below this many IOCs a build runs in one thread unless `jobs` is set: starting workers would cost more than it saves. */
+const PARALLEL_MIN_IOCS = 20_000;
 
 /** The bundled sample feed, used when `build` gets no feed. */
 export const SAMPLE_FEED = fileURLToPath(new URL('../samples/threatfox-sample.json', import.meta.url));
@@ -66,6 +70,11 @@ export interface BuildOptions {
   readonly validate: boolean;
   /** ISO timestamp written into the packs; absent keeps output free of wall-clock time. */
   readonly now?: string;
+  /**
+   * Families built in parallel by worker threads (default: the cores, at most 4, for feeds of 20,000 IOCs or more);
+   * 1 builds every family in this thread. Either way the files are the same bytes.
+   */
+  readonly jobs?: number;
   /** Progress callback (the CLI draws a bar on a terminal): bytes of a big feed being read, then families built. */
   readonly onProgress?: (done: number, total: number, label: string, unit: 'bytes' | 'families') => void;
 }
@@ -101,14 +110,7 @@ export interface RunDocument {
   readonly warnings: readonly { readonly file: string; readonly location: string; readonly message: string }[];
 }
 
-/** What the run-level pages need of a pack: its name, figures and timeline, not its IOCs. */
-export interface PackOverview {
-  readonly family: PackDocument['family'];
-  readonly stats: PackDocument['stats'];
-  readonly queryCount: number;
-  /** IOCs per type and first-seen day (`YYYY-MM-DD`), for the timeline. */
-  readonly timeline: readonly { readonly type: IocType; readonly firstSeen: string; readonly count: number }[];
-}
+export type { PackOverview } from './family.js';
 
 /** An in-memory build: every pack document and every file. For tests and small feeds; the CLI streams (see {@link build}). */
 export interface BuildResult {
@@ -143,18 +145,7 @@ function toRunWarning(file: string, w: Warning) {
   return { file, location: formatLocation(w.location), message: w.message };
 }
 
-/**
- * The shape of a query: string literals emptied and runs of list lines collapsed. Parsing and binding do not depend on
- * a literal's content (escaping is tested on its own), so queries of one shape validate alike: the parts of a split
- * hunt, or the same hunt across families, are analysed once.
- */
-export function queryShape(kql: string): string {
-  return kql
-    .replace(/^\/\/.*$/gm, '//')
-    .replace(/"(?:[^"\\\n]|\\.)*"/g, '""')
-    .replace(/(\n    "", \d+,?)+/g, '\n    "", 0')
-    .replace(/(\n    ""(?:,)?)+/g, '\n    ""');
-}
+export { queryShape } from './validate/shape.js';
 
 /** Checks a build's queries; `finish` gives `file:line:col: code message` lines for every error. */
 interface Validator {
@@ -267,19 +258,6 @@ export function validatePackQueries(k: Knowledge, packs: readonly PackDocument[]
   return packs.flatMap((p) => validator.check(p));
 }
 
-/** IOCs per type and first-seen day. */
-function timelineOf(iocs: readonly { readonly type: IocType; readonly firstSeen: string }[]): PackOverview['timeline'] {
-  const counts = new Map<string, { type: IocType; firstSeen: string; count: number }>();
-  for (const i of iocs) {
-    const day = i.firstSeen.slice(0, 10);
-    const key = `${i.type} ${day}`;
-    const c = counts.get(key);
-    if (c) c.count++;
-    else counts.set(key, { type: i.type, firstSeen: day, count: 1 });
-  }
-  return [...counts.values()];
-}
-
 /** Some of a family's files (called once per renderer), at paths relative to the output folder. */
 export type PackSink = (pack: PackDocument, files: readonly Artifact[]) => void | Promise<void>;
 
@@ -287,19 +265,41 @@ export type PackSink = (pack: PackDocument, files: readonly Artifact[]) => void 
  * The build: read every feed record by record into the family grouper, then assemble, validate and render one family
  * at a time, handing its files to `sink` and keeping only its overview. Throws FeedError / BuildError.
  */
-async function runBuild(options: BuildOptions, sink: PackSink): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
+async function runBuild(options: BuildOptions, sink: PackSink, parallel?: ParallelFamilies): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
   const k = loadKnowledge();
   // Started first: Kusto's start-up runs in its worker while the feed is read.
   const validator = options.validate ? createValidator(k) : undefined;
   try {
-    return await buildWith(k, options, sink, validator);
+    return await buildWith(k, options, sink, validator, parallel);
   } catch (error) {
     validator?.abort();
     throw error;
   }
 }
 
-async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, validator: Validator | undefined): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
+/** The family settings of a build's options. */
+function familySettings(options: BuildOptions, asOf: string | null, ttlDays: Readonly<Record<TtlClass, number>>): FamilySettings {
+  return {
+    platforms: options.platforms,
+    lookbackDays: options.lookbackDays,
+    tables: options.tables ?? 'default',
+    asim: options.asim ?? false,
+    ...(options.maxParts !== undefined ? { maxParts: options.maxParts } : {}),
+    ...(options.listUrl !== undefined ? { listUrl: options.listUrl } : {}),
+    ...(options.minConfidence !== undefined ? { minConfidence: options.minConfidence } : {}),
+    ttlDays,
+    asOf,
+    warninglists: options.warninglists !== false,
+    allowlists: options.allowlists ?? [],
+    version: VERSION,
+    ...(options.now ? { now: options.now } : {}),
+  };
+}
+
+/** Given the families' IOC counts, a pool to build them in parallel, or undefined to build them in this thread. */
+type ParallelFamilies = (counts: readonly number[]) => FamilyPool | undefined;
+
+async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, validator: Validator | undefined, parallel: ParallelFamilies | undefined): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
   const useLists = options.warninglists !== false;
   const lists = useLists ? loadWarninglists() : undefined;
   const allowlists = (options.allowlists ?? []).map(readAllowlist);
@@ -352,55 +352,33 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
   const families = grouper.families();
   const asOf: string | null = options.asOf ?? newest;
   const ttlDays = options.ttlDays ?? DEFAULT_TTL_DAYS;
-  const dropped: RunDocument['dropped'][number][] = [];
-  const droppedByCode: Record<string, number> = {};
-  let droppedCount = 0;
   const slugs = uniqueSlugs(families.map((f) => f.family.id));
-  const overviews: PackOverview[] = [];
+  const settings = familySettings(options, asOf, ttlDays);
+  const results: FamilyResult[] = new Array<FamilyResult>(families.length);
   const errors: string[] = [];
-  for (const [index, fam] of families.entries()) {
-    options.onProgress?.(index, families.length, fam.family.name, 'families');
-    const slug = slugs.get(fam.family.id)!;
-    const taken = timer.time('take', () => fam.take());
-    const decided = timer.time('policy', () => applyPolicy(taken, {
-      ...(lists ? { lists } : {}),
-      allowlists,
-      ...(options.minConfidence !== undefined ? { minConfidence: options.minConfidence } : {}),
-      ttlDays,
-      asOf: asOf ?? '9999-12-31T00:00:00Z',
-    }));
-    for (const d of decided.dropped) {
-      droppedCount++;
-      droppedByCode[d.code] = (droppedByCode[d.code] ?? 0) + 1;
-      if (dropped.length < RUN_DROPPED_ROWS) {
-        dropped.push({ family: fam.family.id, type: d.ioc.type, value: d.ioc.value, ...(d.ioc.port !== undefined ? { port: d.ioc.port } : {}), code: d.code, reason: d.reason, list: d.list });
-      }
-    }
-    const { doc } = timer.time('assemble', () => assemblePack(
-      k,
-      { family: fam.family, slug, iocs: decided.kept, dropped: decided.dropped },
-      {
-        platforms: options.platforms,
-        lookbackDays: options.lookbackDays,
-        tables: options.tables ?? 'default',
-        asim: options.asim ?? false,
-        isSharedHost: (host) => lists?.isSharedHost(host) ?? false,
-        ...(options.maxParts !== undefined ? { maxParts: options.maxParts } : {}),
-        ...(options.listUrl !== undefined ? { listUrl: options.listUrl } : {}),
-        lifecycle: { asOf: asOf ?? null, ttlDays },
-        version: VERSION,
-        ...(options.now ? { generatedAt: options.now } : {}),
+  const pool = parallel?.(families.map((f) => f.count));
+  if (pool) {
+    const started = performance.now();
+    await pool.run(
+      settings,
+      families.map((fam) => ({ family: fam.family, slug: slugs.get(fam.family.id)!, count: fam.count, take: () => fam.take() })),
+      (index, result, queries) => {
+        results[index] = result;
+        validator?.check({ family: result.overview.family, queries });
       },
-      (family, profile, stats, packIocs) => summarizeFamily(k, family, profile, stats, packIocs),
-    ));
-    timer.time('validate (submit)', () => validator?.check(doc));
-    for (const r of RENDERERS) {
-      if (!r.renderPack) continue;
-      const t0 = performance.now();
-      await sink(doc, r.renderPack(k, doc).map((a) => ({ path: `${slug}/${a.path}`, content: a.content })));
-      timer.add(`render+write ${r.id}`, performance.now() - t0);
+      (done, last) => options.onProgress?.(done, families.length, last, 'families'),
+    );
+    timer.add(`families in ${Math.min(pool.jobs, families.length)} workers`, performance.now() - started);
+  } else {
+    const ctx: FamilyContext = { k, lists, allowlists, settings, timer };
+    for (const [index, fam] of families.entries()) {
+      options.onProgress?.(index, families.length, fam.family.name, 'families');
+      const iocs = timer.time('take', () => fam.take());
+      results[index] = await processFamily(ctx, fam.family, slugs.get(fam.family.id)!, iocs, {
+        check: (doc) => validator?.check(doc),
+        write: sink,
+      });
     }
-    overviews.push({ family: doc.family, stats: doc.stats, queryCount: doc.queries.length, timeline: timelineOf(doc.iocs) });
   }
   options.onProgress?.(families.length, families.length, 'done', 'families');
   const validateWait = performance.now();
@@ -408,6 +386,14 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
   timer.add('validate (wait)', performance.now() - validateWait);
   if (errors.length) throw new BuildError(`${errors.length} generated quer${errors.length === 1 ? 'y does' : 'ies do'} not validate; nothing written`, 4, errors);
 
+  const overviews = results.map((r) => r.overview);
+  const droppedByCode: Record<string, number> = {};
+  let droppedCount = 0;
+  for (const r of results) {
+    droppedCount += r.droppedCount;
+    for (const [code, n] of Object.entries(r.droppedByCode)) droppedByCode[code] = (droppedByCode[code] ?? 0) + n;
+  }
+  const dropped = results.flatMap((r) => r.dropped).slice(0, RUN_DROPPED_ROWS);
   const run: RunDocument = {
     schemaVersion: 1,
     generator: { name: 'huntpack', version: VERSION },
@@ -456,9 +442,21 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
 export async function build(options: BuildOptions): Promise<BuildSummary> {
   const out = openAtomicOutput(options.outDir);
   try {
-    const { run, overviews, runFiles } = await runBuild(options, (_doc, files) => {
-      for (const f of files) out.write(f.path, f.content);
-    });
+    const parallel: ParallelFamilies = (counts) => {
+      const jobs = options.jobs ?? defaultJobs();
+      const total = counts.reduce((a, b) => a + b, 0);
+      if (jobs < 2 || counts.length < 2 || (options.jobs === undefined && total < PARALLEL_MIN_IOCS)) return undefined;
+      if (!existsSync(fileURLToPath(FAMILY_WORKER_FILE))) return undefined;
+      return new FamilyPool(jobs, out.tmpDir, options.validate);
+    };
+    const { run, overviews, runFiles } = await runBuild(
+      options,
+      (_doc, files) => {
+        for (const f of files) out.write(f.path, f.content);
+      },
+      parallel,
+    );
+    for (const o of overviews) out.claim(o.family.slug);
     for (const f of runFiles) out.write(f.path, f.content);
     out.commit();
     return { run, overviews };

@@ -49,14 +49,49 @@ export function checkOutputTarget(outDir: string): void {
   }
 }
 
+/**
+ * Writes files under one folder, creating sub-folders as needed and refusing paths that leave it. Synchronous on
+ * purpose: on the 2-core machines measured, `fs.writeFile` through the libuv thread pool was 7 to 12 times slower than
+ * `writeFileSync` for many small files (see README, Performance). Family workers (src/build-worker.ts) each hold one.
+ */
+export class FolderWriter {
+  private readonly dirs = new Set<string>();
+  constructor(readonly root: string) {
+    this.dirs.add(root);
+  }
+
+  /** Write one file at a relative POSIX path; chunks are encoded and written one by one, never joined. */
+  write(rel: string, content: string | Iterable<string>): void {
+    const path = safeJoin(this.root, rel);
+    const dir = dirname(path);
+    if (!this.dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
+    if (typeof content === 'string') {
+      writeFileSync(path, content);
+      return;
+    }
+    const fd = openSync(path, 'w');
+    try {
+      for (const chunk of content) {
+        const bytes = Buffer.from(chunk, 'utf8');
+        for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
 /** An output folder being written: files go into a temporary sibling until {@link AtomicOutput.commit}. */
 export interface AtomicOutput {
-  /**
-   * Write one file (a relative POSIX path inside the output folder). Synchronous on purpose: on the 2-core machines
-   * measured, `fs.writeFile` through the libuv thread pool was 7 to 12 times slower than `writeFileSync` for many small
-   * files (see README, Performance).
-   */
+  /** The temporary folder (where other writers, such as family workers, may write too: then call {@link AtomicOutput.claim}). */
+  readonly tmpDir: string;
+  /** Write one file (a relative POSIX path inside the output folder). */
   write(rel: string, content: string | Iterable<string>): void;
+  /** Record that another writer wrote `rel` into the temporary folder. */
+  claim(rel: string): void;
   /** Put the temporary folder in place of `outDir`, keeping what an earlier build did not write (.git, notes). */
   commit(): void;
   /** Remove the temporary folder; `outDir` stays as it was. Safe to call after a failed commit. */
@@ -72,27 +107,14 @@ export function openAtomicOutput(outDir: string): AtomicOutput {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   const written = new Set<string>();
-  const dirs = new Set<string>([tmp]);
+  const writer = new FolderWriter(tmp);
   return {
+    tmpDir: tmp,
     write(rel, content) {
-      const path = safeJoin(tmp, rel);
-      const dir = dirname(path);
-      if (!dirs.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        dirs.add(dir);
-      }
-      if (typeof content === 'string') writeFileSync(path, content);
-      else {
-        const fd = openSync(path, 'w');
-        try {
-          for (const chunk of content) {
-            const bytes = Buffer.from(chunk, 'utf8');
-            for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-          }
-        } finally {
-          closeSync(fd);
-        }
-      }
+      writer.write(rel, content);
+      written.add(rel.split('/')[0]!);
+    },
+    claim(rel) {
       written.add(rel.split('/')[0]!);
     },
     commit() {

@@ -1,0 +1,137 @@
+/**
+ * Families built in parallel: worker threads (src/build-worker.ts) each decide, assemble, render and write whole
+ * families into the build's temporary folder, while the main thread hands out families and collects their overviews.
+ * Every family's files depend only on its own IOCs and the settings, so the output is the same bytes as a build in one
+ * thread (tested). Memory stays bounded: families are handed out while the IOCs in flight stay under a budget, so the
+ * biggest families are built one at a time.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import type { FamilyRef, Ioc } from './model/ioc.js';
+import type { FamilyResult, FamilySettings } from './family.js';
+import type { PackQuery } from './pack/pack.js';
+import { OutputError } from './pack/output.js';
+
+/** The compiled worker (absent when running from the TypeScript sources, e.g. in tests: then families build in-thread). */
+export const FAMILY_WORKER_FILE = new URL('./build-worker.js', import.meta.url);
+
+/** IOCs that may be in flight across workers at once (a family bigger than this is built alone). */
+export const IOC_BUDGET = 150_000;
+
+/** Default number of family workers: the machine's cores, at most 4. */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(availableParallelism(), 4));
+}
+
+export interface FamilyWorkerData {
+  readonly settings: FamilySettings;
+  readonly tmpDir: string;
+  readonly validate: boolean;
+}
+
+export interface FamilyJob {
+  readonly index: number;
+  readonly family: FamilyRef;
+  readonly slug: string;
+  readonly iocs: readonly Ioc[];
+}
+
+export type FamilyJobReply =
+  | { readonly index: number; readonly result: FamilyResult; readonly queries: readonly PackQuery[] }
+  | { readonly index: number; readonly error: { readonly name: string; readonly message: string } };
+
+export interface PoolFamily {
+  readonly family: FamilyRef;
+  readonly slug: string;
+  readonly count: number;
+  /** The family's merged IOCs (called once, when the family is handed out). */
+  take(): Ioc[];
+}
+
+export class FamilyPool {
+  constructor(
+    readonly jobs: number,
+    private readonly tmpDir: string,
+    private readonly validate: boolean,
+    private readonly budget: number = IOC_BUDGET,
+  ) {}
+
+  /**
+   * Build every family; `onResult` gets each family's result (in completion order, with its index) and the queries to
+   * validate, `onProgress` the number done. Rejects on the first failure, after stopping every worker.
+   */
+  run(
+    settings: FamilySettings,
+    families: readonly PoolFamily[],
+    onResult: (index: number, result: FamilyResult, queries: readonly PackQuery[]) => void,
+    onProgress: (done: number, last: string) => void,
+  ): Promise<void> {
+    const pending = families.map((_, i) => i);
+    const workers: Worker[] = [];
+    const inFlight = new Map<Worker, number>();
+    let inFlightIocs = 0;
+    let done = 0;
+    return new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (error: Error): void => {
+        if (failed) return;
+        failed = true;
+        for (const w of workers) void w.terminate();
+        reject(error);
+      };
+      const dispatch = (worker: Worker): void => {
+        if (failed || pending.length === 0) return;
+        // The first waiting family that fits the budget; when nothing is in flight, the first one whatever its size.
+        const at = inFlight.size === 0 ? 0 : pending.findIndex((i) => inFlightIocs + families[i]!.count <= this.budget);
+        if (at < 0) return;
+        const index = pending.splice(at, 1)[0]!;
+        const fam = families[index]!;
+        inFlight.set(worker, index);
+        inFlightIocs += fam.count;
+        let iocs: Ioc[];
+        try {
+          iocs = fam.take();
+        } catch (error) {
+          fail(error as Error);
+          return;
+        }
+        worker.postMessage({ index, family: fam.family, slug: fam.slug, iocs } satisfies FamilyJob);
+      };
+      const dispatchAll = (): void => {
+        for (const w of workers) if (!inFlight.has(w)) dispatch(w);
+      };
+      const count = Math.max(1, Math.min(this.jobs, families.length));
+      const workerData: FamilyWorkerData = { settings, tmpDir: this.tmpDir, validate: this.validate };
+      for (let i = 0; i < count; i++) {
+        const worker = new Worker(FAMILY_WORKER_FILE, { workerData });
+        workers.push(worker);
+        worker.on('message', (reply: FamilyJobReply) => {
+          const index = inFlight.get(worker)!;
+          inFlight.delete(worker);
+          inFlightIocs -= families[index]!.count;
+          if ('error' in reply) {
+            fail(reply.error.name === 'OutputError' ? new OutputError(reply.error.message) : new Error(`family ${families[index]!.family.id}: ${reply.error.message}`));
+            return;
+          }
+          onResult(reply.index, reply.result, reply.queries);
+          onProgress(++done, families[index]!.family.name);
+          if (done === families.length) {
+            failed = true; // nothing more to hand out; stop listening for failures
+            void Promise.all(workers.map((w) => w.terminate())).then(() => resolve(), reject);
+            return;
+          }
+          dispatchAll();
+        });
+        worker.on('error', (error) => fail(error));
+        worker.on('exit', (code) => {
+          if (!failed && done < families.length) fail(new Error(`a family worker stopped unexpectedly (exit code ${code})`));
+        });
+      }
+      if (families.length === 0) {
+        resolve();
+        return;
+      }
+      dispatchAll();
+    });
+  }
+}
