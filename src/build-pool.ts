@@ -1,13 +1,14 @@
 /**
- * Families built in parallel: worker threads (src/build-worker.ts) each decide, assemble, render and write whole
- * families into the build's temporary folder, while the main thread hands out families and collects their overviews.
+ * Families built in parallel: while a big feed is read, the main thread routes each record to its family's file
+ * (src/normalize/spill.ts) and keeps no IOCs; then worker threads (src/build-worker.ts) each group, decide, assemble,
+ * render and write whole families into the build's temporary folder, while the main thread hands out families and
+ * collects their overviews.
  * Every family's files depend only on its own IOCs and the settings, so the output is the same bytes as a build in one
  * thread (tested). Memory stays bounded: families are handed out while the IOCs in flight stay under a budget, so the
  * biggest families are built one at a time.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import type { FamilyRef, Ioc } from './model/ioc.js';
 import type { FamilyResult, FamilySettings } from './family.js';
 import type { PackQuery } from './pack/pack.js';
 import { OutputError } from './pack/output.js';
@@ -31,9 +32,9 @@ export interface FamilyWorkerData {
 
 export interface FamilyJob {
   readonly index: number;
-  readonly family: FamilyRef;
   readonly slug: string;
-  readonly iocs: readonly Ioc[];
+  /** The family's spilled records (the worker removes the file once read). */
+  readonly file: string;
 }
 
 export type FamilyJobReply =
@@ -41,11 +42,12 @@ export type FamilyJobReply =
   | { readonly index: number; readonly error: { readonly name: string; readonly message: string } };
 
 export interface PoolFamily {
-  readonly family: FamilyRef;
+  readonly id: string;
+  readonly name: string;
   readonly slug: string;
+  /** Its records (at least its IOCs: duplicates merge in the worker). */
   readonly count: number;
-  /** The family's merged IOCs (called once, when the family is handed out). */
-  take(): Ioc[];
+  readonly file: string;
 }
 
 export class FamilyPool {
@@ -88,14 +90,7 @@ export class FamilyPool {
         const fam = families[index]!;
         inFlight.set(worker, index);
         inFlightIocs += fam.count;
-        let iocs: Ioc[];
-        try {
-          iocs = fam.take();
-        } catch (error) {
-          fail(error as Error);
-          return;
-        }
-        worker.postMessage({ index, family: fam.family, slug: fam.slug, iocs } satisfies FamilyJob);
+        worker.postMessage({ index, slug: fam.slug, file: fam.file } satisfies FamilyJob);
       };
       const dispatchAll = (): void => {
         for (const w of workers) if (!inFlight.has(w)) dispatch(w);
@@ -110,11 +105,11 @@ export class FamilyPool {
           inFlight.delete(worker);
           inFlightIocs -= families[index]!.count;
           if ('error' in reply) {
-            fail(reply.error.name === 'OutputError' ? new OutputError(reply.error.message) : new Error(`family ${families[index]!.family.id}: ${reply.error.message}`));
+            fail(reply.error.name === 'OutputError' ? new OutputError(reply.error.message) : new Error(`family ${families[index]!.id}: ${reply.error.message}`));
             return;
           }
           onResult(reply.index, reply.result, reply.queries);
-          onProgress(++done, families[index]!.family.name);
+          onProgress(++done, families[index]!.name);
           if (done === families.length) {
             failed = true; // nothing more to hand out; stop listening for failures
             void Promise.all(workers.map((w) => w.terminate())).then(() => resolve(), reject);

@@ -1,8 +1,10 @@
 /**
- * A family worker of a parallel build (see src/build-pool.ts): receives one family's IOCs at a time, builds its pack
+ * A family worker of a parallel build (see src/build-pool.ts): receives one family's spilled records at a time, groups
+ * them, builds the pack
  * with the same {@link processFamily} as the main thread, writes its files into the build's temporary folder and
  * replies with the family's result and the queries of shapes it has not sent before (for the build's validator).
  */
+import { rmSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadKnowledge } from './knowledge/load.js';
 import { loadWarninglists } from './knowledge/warninglists.js';
@@ -11,6 +13,7 @@ import { FolderWriter } from './pack/output.js';
 import type { PackQuery } from './pack/pack.js';
 import { processFamily, type FamilyContext } from './family.js';
 import { queryShape } from './validate/shape.js';
+import { groupSpilled } from './normalize/spill.js';
 import type { FamilyJob, FamilyJobReply, FamilyWorkerData } from './build-pool.js';
 
 if (parentPort) {
@@ -24,9 +27,11 @@ if (parentPort) {
   };
   const writer = new FolderWriter(data.tmpDir);
   const sent = new Set<string>();
-  port.on('message', (job: FamilyJob) => {
+  const build = async (job: FamilyJob): Promise<FamilyJobReply> => {
+    const { family, iocs } = groupSpilled(job.file);
+    rmSync(job.file, { force: true });
     const queries: PackQuery[] = [];
-    processFamily(ctx, job.family, job.slug, job.iocs, {
+    const result = await processFamily(ctx, family, job.slug, iocs, {
       check(doc) {
         if (!data.validate) return;
         for (const q of doc.queries) {
@@ -39,8 +44,12 @@ if (parentPort) {
       write(_doc, files) {
         for (const f of files) writer.write(f.path, f.content);
       },
-    }).then(
-      (result) => port.postMessage({ index: job.index, result, queries } satisfies FamilyJobReply),
+    });
+    return { index: job.index, result, queries };
+  };
+  port.on('message', (job: FamilyJob) => {
+    build(job).then(
+      (reply) => port.postMessage(reply),
       (error: unknown) => {
         const e = error instanceof Error ? error : new Error(String(error));
         port.postMessage({ index: job.index, error: { name: e.name, message: e.message } } satisfies FamilyJobReply);

@@ -1,19 +1,20 @@
 /**
  * `huntpack build`: feeds → IOC model → per-family packs → files, written atomically.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { readFeedTo } from './ingest/index.js';
 import { FamilyGrouper } from './normalize/group.js';
 import { formatLocation, type Rejected, type Warning } from './model/issue.js';
 import { loadKnowledge, type Knowledge } from './knowledge/load.js';
-import { loadWarninglists } from './knowledge/warninglists.js';
+import { loadWarninglists, type Warninglists } from './knowledge/warninglists.js';
+import { FamilySpill } from './normalize/spill.js';
 import { platformSchema } from './knowledge/catalog.js';
 import type { Platform } from './hunt/ir.js';
 import type { PackDocument } from './pack/pack.js';
 import { DEFAULT_TTL_DAYS, type TtlClass } from './pack/policy.js';
-import { readAllowlist } from './knowledge/allowlist.js';
+import { readAllowlist, type Allowlist } from './knowledge/allowlist.js';
 import { uniqueSlugs } from './pack/slug.js';
 import { openAtomicOutput, type FileMap } from './pack/output.js';
 import { artifactText, RENDERERS, type Artifact } from './render/registry.js';
@@ -25,8 +26,8 @@ import { queryShape } from './validate/shape.js';
 import { processFamily, type FamilyContext, type FamilyResult, type FamilySettings, type PackOverview } from './family.js';
 import { defaultJobs, FamilyPool, FAMILY_WORKER_FILE } from './build-pool.js';
 
-/** Below this many IOCs a build runs in one thread unless `jobs` is set: starting workers would cost more than it saves. */
-const PARALLEL_MIN_IOCS = 20_000;
+/** Feeds smaller than this (about 10,000 records) build in one thread unless `jobs` is set: workers would cost more than they save. */
+const PARALLEL_MIN_BYTES = 2 * 1024 * 1024;
 
 /** The bundled sample feed, used when `build` gets no feed. */
 export const SAMPLE_FEED = fileURLToPath(new URL('../samples/threatfox-sample.json', import.meta.url));
@@ -296,8 +297,21 @@ function familySettings(options: BuildOptions, asOf: string | null, ttlDays: Rea
   };
 }
 
-/** Given the families' IOC counts, a pool to build them in parallel, or undefined to build them in this thread. */
-type ParallelFamilies = (counts: readonly number[]) => FamilyPool | undefined;
+/** Given the feeds' total size in bytes, a pool to build the families in parallel, or undefined to build them in this thread. */
+type ParallelFamilies = (inputBytes: number) => FamilyPool | undefined;
+
+/** The feeds' total size in bytes (a feed that cannot be read counts 0: reading it reports why). */
+function inputBytes(paths: readonly string[]): number {
+  let total = 0;
+  for (const p of paths) {
+    try {
+      total += statSync(p).size;
+    } catch {
+      // reported when the feed is read
+    }
+  }
+  return total;
+}
 
 async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, validator: Validator | undefined, parallel: ParallelFamilies | undefined): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
   const useLists = options.warninglists !== false;
@@ -307,6 +321,29 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
 
   const timer = new StageTimer();
   const readStart = performance.now();
+  const pool = parallel?.(inputBytes(inputs.map((i) => i.path)));
+  // A parallel build keeps no IOCs in this thread: records go to one file per family, grouped later by the workers.
+  const spill = pool ? new FamilySpill() : undefined;
+  try {
+    return await readAndBuild(k, options, sink, validator, inputs, lists, allowlists, timer, readStart, pool, spill);
+  } finally {
+    spill?.dispose();
+  }
+}
+
+async function readAndBuild(
+  k: Knowledge,
+  options: BuildOptions,
+  sink: PackSink,
+  validator: Validator | undefined,
+  inputs: readonly { path: string; display: string }[],
+  lists: Warninglists | undefined,
+  allowlists: readonly Allowlist[],
+  timer: StageTimer,
+  readStart: number,
+  pool: FamilyPool | undefined,
+  spill: FamilySpill | undefined,
+): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
   const grouper = new FamilyGrouper();
   const runInputs: RunDocument['inputs'][number][] = [];
   const rejected: RunRejected[] = [];
@@ -333,7 +370,8 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
         }
         if (newest === null || r.ioc.firstSeen > newest) newest = r.ioc.firstSeen;
         if (r.ioc.lastSeen !== null && r.ioc.lastSeen > newest) newest = r.ioc.lastSeen;
-        grouper.add(r);
+        if (spill) spill.add(r);
+        else grouper.add(r);
       },
     );
     runInputs.push({ file: input.display, format: feed.format, records: feed.recordsRead, accepted: feed.accepted - future.length, rejected: feed.rejected.length + future.length });
@@ -349,19 +387,19 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
     );
   }
 
-  const families = grouper.families();
   const asOf: string | null = options.asOf ?? newest;
   const ttlDays = options.ttlDays ?? DEFAULT_TTL_DAYS;
-  const slugs = uniqueSlugs(families.map((f) => f.family.id));
   const settings = familySettings(options, asOf, ttlDays);
-  const results: FamilyResult[] = new Array<FamilyResult>(families.length);
   const errors: string[] = [];
-  const pool = parallel?.(families.map((f) => f.count));
-  if (pool) {
+  let results: FamilyResult[];
+  if (pool && spill) {
+    const families = spill.families();
+    const slugs = uniqueSlugs(families.map((f) => f.id));
+    results = new Array<FamilyResult>(families.length);
     const started = performance.now();
     await pool.run(
       settings,
-      families.map((fam) => ({ family: fam.family, slug: slugs.get(fam.family.id)!, count: fam.count, take: () => fam.take() })),
+      families.map((f) => ({ id: f.id, name: f.name, slug: slugs.get(f.id)!, count: f.records, file: f.file })),
       (index, result, queries) => {
         results[index] = result;
         validator?.check({ family: result.overview.family, queries });
@@ -370,6 +408,9 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
     );
     timer.add(`families in ${Math.min(pool.jobs, families.length)} workers`, performance.now() - started);
   } else {
+    const families = grouper.families();
+    const slugs = uniqueSlugs(families.map((f) => f.family.id));
+    results = new Array<FamilyResult>(families.length);
     const ctx: FamilyContext = { k, lists, allowlists, settings, timer };
     for (const [index, fam] of families.entries()) {
       options.onProgress?.(index, families.length, fam.family.name, 'families');
@@ -380,7 +421,7 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
       });
     }
   }
-  options.onProgress?.(families.length, families.length, 'done', 'families');
+  options.onProgress?.(results.length, results.length, 'done', 'families');
   const validateWait = performance.now();
   if (validator) errors.push(...(await validator.finish()));
   timer.add('validate (wait)', performance.now() - validateWait);
@@ -442,10 +483,9 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
 export async function build(options: BuildOptions): Promise<BuildSummary> {
   const out = openAtomicOutput(options.outDir);
   try {
-    const parallel: ParallelFamilies = (counts) => {
+    const parallel: ParallelFamilies = (bytes) => {
       const jobs = options.jobs ?? defaultJobs();
-      const total = counts.reduce((a, b) => a + b, 0);
-      if (jobs < 2 || counts.length < 2 || (options.jobs === undefined && total < PARALLEL_MIN_IOCS)) return undefined;
+      if (jobs < 2 || (options.jobs === undefined && bytes < PARALLEL_MIN_BYTES)) return undefined;
       if (!existsSync(fileURLToPath(FAMILY_WORKER_FILE))) return undefined;
       return new FamilyPool(jobs, out.tmpDir, options.validate);
     };

@@ -34,7 +34,7 @@ export interface StreamedFeed {
 }
 
 /** Byte chunks of a file, read synchronously. */
-function* fileChunks(path: string, onBytes?: (read: number) => void): Generator<Uint8Array> {
+export function* fileChunks(path: string, onBytes?: (read: number) => void): Generator<Uint8Array> {
   const fd = openSync(path, 'r');
   let read = 0;
   try {

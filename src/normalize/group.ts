@@ -112,6 +112,21 @@ export function compareIocs(a: Ioc, b: Ioc): number {
   );
 }
 
+function compareValuePort(a: Ioc, b: Ioc): number {
+  return compareCodePoints(a.value, b.value) || (a.port ?? -1) - (b.port ?? -1);
+}
+
+/** Whether a list is already what `uniqueSorted` would make of it (true for most: none or one element). */
+function isUniqueSorted(list: readonly string[]): boolean {
+  for (let i = 1; i < list.length; i++) if (compareCodePoints(list[i - 1]!, list[i]!) >= 0) return false;
+  return true;
+}
+
+/** Whether a tag list is already what `uniqueSortedCaseInsensitive` would make of it: empty, or one trimmed tag. */
+function isFinalTagList(tags: readonly string[]): boolean {
+  return tags.length === 0 || (tags.length === 1 && tags[0] !== '' && tags[0] === tags[0]!.trim());
+}
+
 /** Shared copies of small string lists that repeat across records (tags, reporters, references). */
 class ListInterner {
   private readonly lists = new Map<string, readonly string[]>();
@@ -167,6 +182,26 @@ class StoredIoc {
     this.reporters = interner.get(ioc.reporters);
     this.isCompromised = ioc.isCompromised;
     this.flags = ioc.flags.length ? ioc.flags : EMPTY_FLAGS;
+  }
+
+  /** The IOC as {@link finishIoc} would give it from this single record, without copying lists already in final form. */
+  finish(): Ioc {
+    const sourceIds = typeof this.sourceIds === 'string' ? [this.sourceIds] : this.sourceIds;
+    const base = {
+      type: this.type,
+      value: this.value,
+      threatType: this.threatType,
+      firstSeen: this.firstSeen,
+      lastSeen: this.lastSeen,
+      confidence: this.confidence,
+      tags: isFinalTagList(this.tags) ? this.tags : uniqueSortedCaseInsensitive(this.tags),
+      sourceIds: isUniqueSorted(sourceIds) ? sourceIds : uniqueSorted(sourceIds),
+      references: isUniqueSorted(this.references) ? this.references : uniqueSorted(this.references),
+      reporters: isUniqueSorted(this.reporters) ? this.reporters : uniqueSorted(this.reporters),
+      isCompromised: this.isCompromised,
+      flags: this.flags.length <= 1 ? this.flags : uniqueFlags(this.flags),
+    };
+    return this.port < 0 ? base : { ...base, port: this.port };
   }
 
   toIoc(): Ioc {
@@ -262,11 +297,18 @@ export class FamilyGrouper {
           take: (): Ioc[] => {
             if (taken) throw new Error(`family ${acc.id}: IOCs already taken`);
             taken = true;
+            // Type by type in IOC_TYPES order, each sorted by value then port: the order of compareIocs, without its
+            // per-comparison type lookups.
             const iocs: Ioc[] = [];
-            for (const byValue of acc.iocs.values()) for (const x of byValue.values()) iocs.push(finishIoc(x instanceof StoredIoc ? startIoc(x.toIoc()) : x));
+            for (const type of [...acc.iocs.keys()].sort((a, b) => (TYPE_RANK.get(a) ?? IOC_TYPES.length) - (TYPE_RANK.get(b) ?? IOC_TYPES.length))) {
+              const ofType: Ioc[] = [];
+              for (const x of acc.iocs.get(type)!.values()) ofType.push(x instanceof StoredIoc ? x.finish() : finishIoc(x));
+              ofType.sort(compareValuePort);
+              for (const i of ofType) iocs.push(i);
+            }
             acc.iocs.clear();
             this.byId.delete(acc.id);
-            return iocs.sort(compareIocs);
+            return iocs;
           },
         };
       });
