@@ -17,7 +17,7 @@ import { OutputError } from './pack/output.js';
 export const FAMILY_WORKER_FILE = new URL('./build-worker.js', import.meta.url);
 
 /** IOCs that may be in flight across workers at once (a family bigger than this is built alone). */
-export const IOC_BUDGET = 150_000;
+export const IOC_BUDGET = 100_000;
 
 /** Default number of family workers: the machine's cores, at most 4. */
 export function defaultJobs(): number {

@@ -14,7 +14,11 @@ import type { PackQuery } from './pack/pack.js';
 import { processFamily, type FamilyContext } from './family.js';
 import { queryShape } from './validate/shape.js';
 import { groupSpilled } from './normalize/spill.js';
+import { collectGarbage } from './util/gc.js';
 import type { FamilyJob, FamilyJobReply, FamilyWorkerData } from './build-pool.js';
+
+/** Families with at least this many IOCs get a full garbage collection between stages (see util/gc.ts). */
+const BIG_FAMILY = 20_000;
 
 if (parentPort) {
   const port = parentPort;
@@ -24,12 +28,15 @@ if (parentPort) {
     lists: data.settings.warninglists ? loadWarninglists() : undefined,
     allowlists: data.settings.allowlists.map(readAllowlist),
     settings: data.settings,
+    collectAfterStages: BIG_FAMILY,
   };
   const writer = new FolderWriter(data.tmpDir);
   const sent = new Set<string>();
   const build = async (job: FamilyJob): Promise<FamilyJobReply> => {
     const { family, iocs } = groupSpilled(job.file);
     rmSync(job.file, { force: true });
+    // The grouper's maps are garbage now; a big family needs the room.
+    if (iocs.length >= BIG_FAMILY) collectGarbage();
     const queries: PackQuery[] = [];
     const result = await processFamily(ctx, family, job.slug, iocs, {
       check(doc) {

@@ -22,6 +22,7 @@ import { RUN_DROPPED_ROWS } from './render/display.js';
 import { createAnalyzer, type KqlAnalyzer } from './validate/kusto.js';
 import type { ValidateRequest, ValidateResponse } from './validate/worker.js';
 import { StageTimer } from './util/timing.js';
+import { collectGarbage } from './util/gc.js';
 import { queryShape } from './validate/shape.js';
 import { processFamily, type FamilyContext, type FamilyResult, type FamilySettings, type PackOverview } from './family.js';
 import { defaultJobs, FamilyPool, FAMILY_WORKER_FILE } from './build-pool.js';
@@ -394,6 +395,8 @@ async function readAndBuild(
   let results: FamilyResult[];
   if (pool && spill) {
     const families = spill.families();
+    // Reading left the heap grown with parsed text; give it back before the workers need memory.
+    collectGarbage();
     const slugs = uniqueSlugs(families.map((f) => f.id));
     results = new Array<FamilyResult>(families.length);
     const started = performance.now();

@@ -14,6 +14,7 @@ import { RENDERERS, type Artifact } from './render/registry.js';
 import { RUN_DROPPED_ROWS } from './render/display.js';
 import { summarizeFamily } from './render/markdown/summary.js';
 import { StageTimer } from './util/timing.js';
+import { collectGarbage } from './util/gc.js';
 
 /** The build options a family needs: plain data, so they can be posted to a worker. */
 export interface FamilySettings {
@@ -38,6 +39,8 @@ export interface FamilyContext {
   readonly allowlists: readonly Allowlist[];
   readonly settings: FamilySettings;
   readonly timer?: StageTimer;
+  /** Collect garbage after each renderer of a family with at least this many IOCs (family workers; see util/gc.ts). */
+  readonly collectAfterStages?: number;
 }
 
 /** A not-hunted IOC as run.json lists it. */
@@ -134,6 +137,7 @@ export async function processFamily(ctx: FamilyContext, family: FamilyRef, slug:
     const t0 = performance.now();
     await out.write(doc, r.renderPack(k, doc).map((a) => ({ path: `${slug}/${a.path}`, content: a.content })));
     timer.add(`render+write ${r.id}`, performance.now() - t0);
+    if (ctx.collectAfterStages !== undefined && iocs.length >= ctx.collectAfterStages) collectGarbage();
   }
   return {
     overview: { family: doc.family, stats: doc.stats, queryCount: doc.queries.length, timeline: timelineOf(doc.iocs) },

@@ -13,7 +13,7 @@ import { compareCodePoints } from './text.js';
 
 /** Buffered bytes per family before it is appended to its file, and in all before every buffer is. */
 const FAMILY_BUFFER = 256 * 1024;
-const TOTAL_BUFFER = 64 * 1024 * 1024;
+const TOTAL_BUFFER = 16 * 1024 * 1024;
 
 interface SpillFamily {
   readonly id: string;
