@@ -4,8 +4,9 @@
  * render and write whole families into the build's temporary folder, while the main thread hands out families and
  * collects their overviews.
  * Every family's files depend only on its own IOCs and the settings, so the output is the same bytes as a build in one
- * thread (tested). Memory stays bounded: families are handed out while the IOCs in flight stay under a budget, so the
- * biggest families are built one at a time.
+ * thread (tested). Families are handed out biggest first, so the small ones even out the end; memory stays bounded:
+ * a family is handed out only while the IOCs in flight stay under a budget, except small ones, so the biggest families
+ * are built one at a time, with small ones beside them.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -18,6 +19,8 @@ export const FAMILY_WORKER_FILE = new URL('./build-worker.js', import.meta.url);
 
 /** IOCs that may be in flight across workers at once (a family bigger than this is built alone). */
 export const IOC_BUDGET = 100_000;
+/** A family this small may always start beside the others. */
+export const SMALL_FAMILY = 10_000;
 
 /** Default number of family workers: the machine's cores, at most 4. */
 export function defaultJobs(): number {
@@ -68,7 +71,8 @@ export class FamilyPool {
     onResult: (index: number, result: FamilyResult, queries: readonly PackQuery[]) => void,
     onProgress: (done: number, last: string) => void,
   ): Promise<void> {
-    const pending = families.map((_, i) => i);
+    // Biggest first (ties in family order): the long jobs start early and small ones fill in around them.
+    const pending = families.map((_, i) => i).sort((a, b) => families[b]!.count - families[a]!.count || a - b);
     const workers: Worker[] = [];
     const inFlight = new Map<Worker, number>();
     let inFlightIocs = 0;
@@ -83,8 +87,9 @@ export class FamilyPool {
       };
       const dispatch = (worker: Worker): void => {
         if (failed || pending.length === 0) return;
-        // The first waiting family that fits the budget; when nothing is in flight, the first one whatever its size.
-        const at = inFlight.size === 0 ? 0 : pending.findIndex((i) => inFlightIocs + families[i]!.count <= this.budget);
+        // The first waiting family that fits the budget or is small; when nothing is in flight, the first one.
+        const fits = (i: number): boolean => families[i]!.count <= SMALL_FAMILY || inFlightIocs + families[i]!.count <= this.budget;
+        const at = inFlight.size === 0 ? 0 : pending.findIndex(fits);
         if (at < 0) return;
         const index = pending.splice(at, 1)[0]!;
         const fam = families[index]!;

@@ -33,25 +33,32 @@ if (parentPort) {
   const writer = new FolderWriter(data.tmpDir);
   const sent = new Set<string>();
   const build = async (job: FamilyJob): Promise<FamilyJobReply> => {
-    const { family, iocs } = groupSpilled(job.file);
-    rmSync(job.file, { force: true });
-    // The grouper's maps are garbage now; a big family needs the room.
-    if (iocs.length >= BIG_FAMILY) collectGarbage();
     const queries: PackQuery[] = [];
-    const result = await processFamily(ctx, family, job.slug, iocs, {
-      check(doc) {
-        if (!data.validate) return;
-        for (const q of doc.queries) {
-          const shape = `${q.platform}\n${queryShape(q.kql)}`;
-          if (sent.has(shape)) continue;
-          sent.add(shape);
-          queries.push(q);
-        }
+    const result = await processFamily(
+      ctx,
+      job.slug,
+      () => {
+        const grouped = groupSpilled(job.file);
+        rmSync(job.file, { force: true });
+        // The grouper's maps are garbage now; a big family needs the room.
+        if (grouped.iocs.length >= BIG_FAMILY) collectGarbage();
+        return grouped;
       },
-      write(_doc, files) {
-        for (const f of files) writer.write(f.path, f.content);
+      {
+        check(doc) {
+          if (!data.validate) return;
+          for (const q of doc.queries) {
+            const shape = `${q.platform}\n${queryShape(q.kql)}`;
+            if (sent.has(shape)) continue;
+            sent.add(shape);
+            queries.push(q);
+          }
+        },
+        write(_doc, files) {
+          for (const f of files) writer.write(f.path, f.content);
+        },
       },
-    });
+    );
     return { index: job.index, result, queries };
   };
   port.on('message', (job: FamilyJob) => {

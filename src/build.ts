@@ -417,8 +417,7 @@ async function readAndBuild(
     const ctx: FamilyContext = { k, lists, allowlists, settings, timer };
     for (const [index, fam] of families.entries()) {
       options.onProgress?.(index, families.length, fam.family.name, 'families');
-      const iocs = timer.time('take', () => fam.take());
-      results[index] = await processFamily(ctx, fam.family, slugs.get(fam.family.id)!, iocs, {
+      results[index] = await processFamily(ctx, slugs.get(fam.family.id)!, () => ({ family: fam.family, iocs: timer.time('take', () => fam.take()) }), {
         check: (doc) => validator?.check(doc),
         write: sink,
       });

@@ -91,10 +91,9 @@ export function timelineOf(iocs: readonly { readonly type: IocType; readonly fir
   return [...counts.values()];
 }
 
-/** Decide, assemble, check and render one family's pack (`iocs`: its merged, sorted IOCs). */
-export async function processFamily(ctx: FamilyContext, family: FamilyRef, slug: string, iocs: readonly Ioc[], out: FamilyOutput): Promise<FamilyResult> {
+/** The family's pack and what the run keeps of its not-hunted IOCs. */
+function decideAndAssemble(ctx: FamilyContext, timer: StageTimer, family: FamilyRef, slug: string, iocs: readonly Ioc[]): { doc: PackDocument } & Omit<FamilyResult, 'overview'> {
   const { k, lists, settings } = ctx;
-  const timer = ctx.timer ?? new StageTimer();
   const decided = timer.time('policy', () =>
     applyPolicy(iocs, {
       ...(lists ? { lists } : {}),
@@ -131,18 +130,28 @@ export async function processFamily(ctx: FamilyContext, family: FamilyRef, slug:
       (fam, profile, stats, packIocs) => summarizeFamily(k, fam, profile, stats, packIocs),
     ),
   );
+  return { doc, droppedCount: decided.dropped.length, droppedByCode, dropped };
+}
+
+/**
+ * Decide, assemble, check and render one family's pack. `source` gives its merged, sorted IOCs; they are let go once the
+ * pack is assembled, so rendering a big family holds the pack, not both.
+ */
+export async function processFamily(ctx: FamilyContext, slug: string, source: () => { family: FamilyRef; iocs: readonly Ioc[] }, out: FamilyOutput): Promise<FamilyResult> {
+  const timer = ctx.timer ?? new StageTimer();
+  const { doc, ...result } = (() => {
+    const { family, iocs } = source();
+    return decideAndAssemble(ctx, timer, family, slug, iocs);
+  })();
+  const big = ctx.collectAfterStages !== undefined && doc.stats.total + result.droppedCount >= ctx.collectAfterStages;
+  if (big) collectGarbage();
   timer.time('validate (submit)', () => out.check(doc));
   for (const r of RENDERERS) {
     if (!r.renderPack) continue;
     const t0 = performance.now();
-    await out.write(doc, r.renderPack(k, doc).map((a) => ({ path: `${slug}/${a.path}`, content: a.content })));
+    await out.write(doc, r.renderPack(ctx.k, doc).map((a) => ({ path: `${slug}/${a.path}`, content: a.content })));
     timer.add(`render+write ${r.id}`, performance.now() - t0);
-    if (ctx.collectAfterStages !== undefined && iocs.length >= ctx.collectAfterStages) collectGarbage();
+    if (big) collectGarbage();
   }
-  return {
-    overview: { family: doc.family, stats: doc.stats, queryCount: doc.queries.length, timeline: timelineOf(doc.iocs) },
-    droppedCount: decided.dropped.length,
-    droppedByCode,
-    dropped,
-  };
+  return { overview: { family: doc.family, stats: doc.stats, queryCount: doc.queries.length, timeline: timelineOf(doc.iocs) }, ...result };
 }
