@@ -10,6 +10,7 @@ import type { FamilyRef, Ioc } from '../model/ioc.js';
 import { chunkLines, fileChunks } from '../ingest/stream.js';
 import { FamilyGrouper, type FamilyRecord } from './group.js';
 import { compareCodePoints } from './text.js';
+import { removeStale } from '../util/stale.js';
 
 /** Buffered bytes per family before it is appended to its file, and in all before every buffer is. */
 const FAMILY_BUFFER = 256 * 1024;
@@ -39,7 +40,9 @@ export class FamilySpill {
   private buffered = 0;
 
   constructor(parent: string = tmpdir()) {
-    this.dir = mkdtempSync(join(parent, 'huntpack-spill-'));
+    // Named by process id, so a later run can remove what a killed one left (util/stale.ts).
+    removeStale(parent, 'huntpack-spill-', '-.+');
+    this.dir = mkdtempSync(join(parent, `huntpack-spill-${process.pid}-`));
   }
 
   add({ family, ioc }: FamilyRecord): void {

@@ -3,7 +3,8 @@
  * never leaves a half-written pack. An existing folder is replaced only if it is empty or an earlier huntpack output.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { removeStale } from '../util/stale.js';
 
 export const MARKER_FILE = 'run.json';
 
@@ -104,6 +105,8 @@ export function openAtomicOutput(outDir: string): AtomicOutput {
   checkOutputTarget(outDir);
   mkdirSync(dirname(target), { recursive: true });
   const tmp = `${target}.tmp-${process.pid}`;
+  // Temporary folders of builds that were killed before they could remove them.
+  removeStale(dirname(target), `${basename(target)}.tmp-`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   const written = new Set<string>();
