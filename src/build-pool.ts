@@ -63,7 +63,7 @@ export class FamilyPool {
 
   /**
    * Build every family; `onResult` gets each family's result (in completion order, with its index) and the queries to
-   * validate, `onProgress` the number done. Rejects on the first failure, after stopping every worker.
+   * validate, `onProgress` the number done when a family starts (and its name). Rejects on the first failure, after stopping every worker.
    */
   run(
     settings: FamilySettings,
@@ -96,6 +96,7 @@ export class FamilyPool {
         inFlight.set(worker, index);
         inFlightIocs += fam.count;
         worker.postMessage({ index, slug: fam.slug, file: fam.file } satisfies FamilyJob);
+        onProgress(done, fam.name);
       };
       const dispatchAll = (): void => {
         for (const w of workers) if (!inFlight.has(w)) dispatch(w);
@@ -114,7 +115,7 @@ export class FamilyPool {
             return;
           }
           onResult(reply.index, reply.result, reply.queries);
-          onProgress(++done, families[index]!.name);
+          done++;
           if (done === families.length) {
             failed = true; // nothing more to hand out; stop listening for failures
             void Promise.all(workers.map((w) => w.terminate())).then(() => resolve(), reject);

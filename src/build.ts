@@ -73,7 +73,7 @@ export interface BuildOptions {
   /** ISO timestamp written into the packs; absent keeps output free of wall-clock time. */
   readonly now?: string;
   /**
-   * Families built in parallel by worker threads (default: the cores, at most 4, for feeds of 20,000 IOCs or more);
+   * Families built in parallel by worker threads (default: the cores, at most 4, for feeds of 2 MiB or more);
    * 1 builds every family in this thread. Either way the files are the same bytes.
    */
   readonly jobs?: number;

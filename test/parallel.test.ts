@@ -51,6 +51,21 @@ describe('parallel family build', () => {
     }
   });
 
+  it('summarises a build of many families by its 20 biggest and points to index.md for the rest', () => {
+    const dir = join(work, 'many');
+    const { zipFile } = generate(mkdtempSync(join(work, 'many-feed-')), 3000, 40) as { zipFile: string };
+    const r = run(['build', zipFile, '--out', dir, '--no-validate'], work);
+    expect(r.code, r.stderr).toBe(0);
+    const families = (JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { families: { iocs: number }[] }).families;
+    expect(families.length).toBeGreaterThan(25);
+    const listed = r.stdout.split('\n').filter((l) => l.endsWith(' queries') && l.includes('/README.md'));
+    expect(listed).toHaveLength(20);
+    const counts = listed.map((l) => Number(/: (\d+) IOCs?,/.exec(l)![1]));
+    expect(counts).toStrictEqual([...counts].sort((a, b) => b - a));
+    expect(counts[0]).toBe(Math.max(...families.map((f) => f.iocs)));
+    expect(r.stdout).toContain(`… and ${families.length - 20} smaller families: all are listed in many/index.md`);
+  });
+
   it('reports invalid --jobs as a usage error', () => {
     const r = run(['build', '--jobs', '0', '--out', 'bad'], work);
     expect(r.code).toBe(2);

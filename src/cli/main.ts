@@ -94,8 +94,8 @@ function parseNow(value: string): string {
   return d.toISOString().replace(/\.000Z$/, 'Z');
 }
 
-/** A one-line progress bar on stderr, only when stderr is a terminal. */
-function progressBar(enabled: boolean): ((done: number, total: number, label: string, unit: 'bytes' | 'families') => void) | undefined {
+/** A progress line on stderr (a terminal only; the caller decides), or undefined when disabled. */
+export function progressBar(enabled: boolean): ((done: number, total: number, label: string, unit: 'bytes' | 'families') => void) | undefined {
   if (!enabled) return undefined;
   const started = Date.now();
   let last = 0;
@@ -104,7 +104,8 @@ function progressBar(enabled: boolean): ((done: number, total: number, label: st
     // Quiet for short builds; at most ten redraws a second.
     if ((now - started < 1000 || now - last < 100) && done < total) return;
     last = now;
-    const columns = (process.stderr.columns ?? 80) - 1;
+    // A terminal may report 0 columns (no size set, as under `script`): assume 80.
+    const columns = Math.max(40, (process.stderr.columns || 80) - 1);
     const width = 24;
     const filled = total ? Math.round((done / total) * width) : width;
     const count = unit === 'bytes' ? `${(done / 2 ** 20).toFixed(0)}/${(total / 2 ** 20).toFixed(0)} MiB` : `${done}/${total} families`;
@@ -138,6 +139,10 @@ function shownPath(outDir: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? resolve(outDir) : rel;
 }
 
+/** The run summary lists every family up to this many; past that, the biggest {@link SUMMARY_BIGGEST}. */
+const SUMMARY_FAMILIES = 25;
+const SUMMARY_BIGGEST = 20;
+
 function printSummary(result: BuildSummary, outDir: string): void {
   const shown = shownPath(outDir);
   const { run } = result;
@@ -147,8 +152,11 @@ function printSummary(result: BuildSummary, outDir: string): void {
     `huntpack ${VERSION}: ${run.inputs.map((i) => `${safe(i.file)} (${i.format}, ${plural(i.records, 'record')})`).join(', ')}`,
     ...(run.droppedCount ? [`${run.droppedCount} IOC${run.droppedCount === 1 ? '' : 's'} not hunted (warninglists, allowlist, confidence, expiry at ${run.policy.asOf?.slice(0, 10) ?? '-'}); see index.md`] : []),
     `Wrote ${plural(run.families.length, 'hunt pack')} (${plural(iocs, 'IOC')}, ${plural(queries, 'query', 'queries')}) to ${shown}/`,
-    ...run.families.map((f) => `  ${shown}/${f.dir}/README.md  ${safe(f.name)}: ${plural(f.iocs, 'IOC')}, ${plural(f.queries, 'query', 'queries')}`),
   ];
+  // Every family when there are few; else the biggest, and where the rest are listed.
+  const listed = run.families.length <= SUMMARY_FAMILIES ? run.families : [...run.families].sort((a, b) => b.iocs - a.iocs).slice(0, SUMMARY_BIGGEST);
+  for (const f of listed) lines.push(`  ${shown}/${f.dir}/README.md  ${safe(f.name)}: ${plural(f.iocs, 'IOC')}, ${plural(f.queries, 'query', 'queries')}`);
+  if (listed.length < run.families.length) lines.push(`  … and ${plural(run.families.length - listed.length, 'smaller family', 'smaller families')}: all are listed in ${shown}/index.md`);
   lines.push(`Start with ${shown}/index.md.`);
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -244,7 +252,7 @@ The same input always gives byte-identical files. Output is written to a tempora
     .addOption(new Option('--list-url <url>', 'https base URL where you host the output folder, for the externaldata queries (<url>/<family>/watchlists/<file>.csv); default: a placeholder to replace').argParser(parseListUrl))
     .addOption(
       new Option('--jobs <n>', 'families built in parallel by worker threads; 1 = all in one thread (same files either way)')
-        .default(undefined, 'the CPU cores, at most 4, for feeds of 20,000 IOCs or more')
+        .default(undefined, 'the CPU cores, at most 4, for feeds of 2 MiB or more; else 1')
         .argParser(parseJobs),
     )
     .option('--strict', 'fail (exit 1, nothing written) if any record is rejected', false)

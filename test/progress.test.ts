@@ -1,0 +1,43 @@
+/** The build's progress line on a terminal: sized to the terminal, safe when the terminal reports no size. */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { progressBar } from '../src/cli/main.js';
+
+const original = Object.getOwnPropertyDescriptor(process.stderr, 'columns');
+afterEach(() => {
+  vi.restoreAllMocks();
+  if (original) Object.defineProperty(process.stderr, 'columns', original);
+  else delete (process.stderr as { columns?: number }).columns;
+});
+
+function draw(columns: number | undefined): string[] {
+  Object.defineProperty(process.stderr, 'columns', { value: columns, configurable: true, writable: true });
+  const written: string[] = [];
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  const bar = progressBar(true)!;
+  bar(3, 7, 'Family \u001b[31mred\u001b[0m', 'families');
+  bar(7, 7, 'done', 'families');
+  return written;
+}
+
+describe('progress bar', () => {
+  it('is off when disabled', () => {
+    expect(progressBar(false)).toBeUndefined();
+  });
+
+  it('draws the final state within the terminal width and clears it', () => {
+    const out = draw(60);
+    expect(out[0]).toMatch(/^\r\[#{24}\] 7\/7 families done\s+$/);
+    expect(out[0]!.length).toBe(59); // "\r" and 58 columns: never the last column, which would wrap
+    expect(out[1]).toBe('\r' + ' '.repeat(59) + '\r');
+  });
+
+  it('assumes 80 columns when the terminal reports 0 or none (as under `script`)', () => {
+    for (const columns of [0, undefined]) {
+      const out = draw(columns);
+      expect(out[0]!.length).toBe(79);
+    }
+  });
+});
