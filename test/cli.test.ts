@@ -138,6 +138,13 @@ describe('huntpack build', () => {
     expect(run(['validate', 'no-such-folder'], work).code).toBe(2);
   });
 
+  it('stops quietly when its output is piped into a reader that closes early (| head)', () => {
+    // `true` exits without reading: by the time huntpack (100 ms to start) writes, the pipe has no reader.
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" hunt --help | true`], { cwd: work, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
   it('--help teaches the commands, outputs and exit codes', () => {
     const top = run(['--help'], work);
     expect(top.code).toBe(0);

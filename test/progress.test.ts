@@ -1,4 +1,4 @@
-/** The build's progress line on a terminal: sized to the terminal, safe when the terminal reports no size. */
+/** The command line's terminal output: the build's progress line (sized to the terminal, safe when it reports no size) and help text. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { progressBar } from '../src/cli/main.js';
 
@@ -38,6 +38,18 @@ describe('progress bar', () => {
     for (const columns of [0, undefined]) {
       const out = draw(columns);
       expect(out[0]!.length).toBe(79);
+    }
+  });
+});
+
+describe('help text', () => {
+  it('every command description fits 80 columns, so commander never re-wraps it into ragged lines', async () => {
+    const { createProgram } = await import('../src/cli/main.js');
+    const program = createProgram();
+    const commands = [program, ...program.commands];
+    expect(commands.map((c) => c.name())).toEqual(expect.arrayContaining(['build', 'fetch', 'hunt', 'validate', 'diff']));
+    for (const c of commands) {
+      for (const line of c.description().split('\n')) expect(line.length, `${c.name()}: ${line}`).toBeLessThanOrEqual(80);
     }
   });
 });

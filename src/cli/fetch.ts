@@ -55,15 +55,19 @@ export function registerFetchCommand(program: Command, exit: FetchExitCodes, dep
     .description(
       `Download ThreatFox data into a file "huntpack build" reads.
 
-API mode (default): POST {"query": "get_iocs", "days": N} with your Auth-Key (THREATFOX_AUTH_KEY or --auth-key; free at
-https://auth.abuse.ch/). Saves the API answer verbatim plus a first key "huntpack_fetch" with the fetch metadata, by
-default to feeds/threatfox-get_iocs-<N>d-<UTC time>.json.
+API mode (default): POST {"query": "get_iocs", "days": N} with your Auth-Key
+(THREATFOX_AUTH_KEY or --auth-key; free at https://auth.abuse.ch/). Saves the
+API answer verbatim plus a first key "huntpack_fetch" with the fetch metadata,
+by default to feeds/threatfox-get_iocs-<N>d-<UTC time>.json.
 
-Export mode (--export recent|full): downloads the CSV export (recent: the last 48 hours; full: a ZIP of every IOC) as-is,
-to feeds/threatfox-export-<kind>-<UTC time>.csv or .zip (by content), with the metadata in <file>.meta.json.
+Export mode (--export recent|full): downloads the CSV export (recent: the last
+48 hours; full: a ZIP of every IOC) as-is, to
+feeds/threatfox-export-<kind>-<UTC time>.csv or .zip (by content), with the
+metadata in <file>.meta.json.
 
-Server errors (5xx, HTML pages), timeouts and network errors are retried with exponential backoff; a rejected key or an
-API error status (illegal_days, no_result, …) is reported at once. Environment: THREATFOX_API_URL and
+Server errors (5xx, HTML pages), timeouts and network errors are retried with
+exponential backoff; a rejected key or an API error status (illegal_days,
+no_result, …) is reported at once. Environment: THREATFOX_API_URL and
 THREATFOX_EXPORT_URL override the endpoints.`,
     )
     .addArgument(new Argument('<source>', 'the feed to fetch').choices(['threatfox']))

@@ -104,28 +104,38 @@ export function registerHuntCommand(program: Command): void {
     .command('hunt')
     .summary('run hunt packs over exported logs, offline (exit 3 when anything hits)')
     .description(
-      `Run the hunts of hunt packs over exported logs on this machine, with the meaning of the KQL queries.
+      `Run the hunts of hunt packs over exported logs on this machine, with the
+meaning of the KQL queries.
 
-PATHS are told apart by content: a folder holding run.json (a build output) or pack.json (one family) is a pack;
-everything else is logs: files, or folders walked recursively. Gzip is decompressed whatever the name. Formats:
-  Log Analytics data export   JSON lines, one record per line; the table from its Type column, else the file or
-                              folder name (DeviceNetworkEvents.json, am-dnsevents/…)
-  Defender XDR streaming API  JSON lines {"time", "category": "AdvancedHunting-<Table>", "properties": {…}}
-  CSV from the portals        a header row; the table from --table, the file name, or the header's columns;
-                              text converted by the catalogue's column types (ports as numbers, portal dates)
+PATHS are told apart by content: a folder holding run.json (a build output) or
+pack.json (one family) is a pack; everything else is logs: files, or folders
+walked recursively. Gzip is decompressed whatever the name. Formats:
+  Log Analytics data export   JSON lines, one record per line; the table from
+                              its Type column, else the file or folder name
+                              (DeviceNetworkEvents.json, am-dnsevents/…)
+  Defender XDR streaming API  JSON lines {"time", "category":
+                              "AdvancedHunting-<Table>", "properties": {…}}
+  CSV from the portals        a header row; the table from --table, the file
+                              name, or the header's columns; text converted by
+                              the catalogue's column types (ports as numbers,
+                              portal dates)
 
-A hunt applies to rows of its table (an ASIM parser hunt such as _Im_Dns to its ASim*Logs table). Sentinel and
-Defender XDR variants of a hunt mean the same: each row hits a family's hunt once, under the Sentinel query id.
-Each hunt looks back its lookback from --now (default: the newest row time in the logs). A bad line (cut JSON,
-wrong column count) is skipped and reported with file, line and reason.
+A hunt applies to rows of its table (an ASIM parser hunt such as _Im_Dns to its
+ASim*Logs table). Sentinel and Defender XDR variants of a hunt mean the same:
+each row hits a family's hunt once, under the Sentinel query id. Each hunt
+looks back its lookback from --now (default: the newest row time in the logs).
+A bad line (cut JSON, wrong column count) is skipped and reported with file,
+line and reason.
 
-Writes DIR/${HITS_JSON} ({ now, rowsRead, badLines, hits: [{ huntId, family, table, time, ioc, file, line, row }] },
-ordered by file, line, hunt) and DIR/${HITS_MD} (by family, hunt and host), atomically.
+Writes DIR/${HITS_JSON} ({ now, rowsRead, badLines, hits: [{ huntId, family,
+table, time, ioc, file, line, row }] }, ordered by file, line, hunt) and
+DIR/${HITS_MD} (by family, hunt and host), atomically.
 
 Exit codes:
   0  no hits
   3  hits found (results written)
-  1  input problem (a path that does not exist, an unreadable or invalid pack.json)
+  1  input problem (a path that does not exist, an unreadable or invalid
+     pack.json)
   2  usage error (no pack or no logs given, bad option value)
   5  the output folder could not be written`,
     )

@@ -168,7 +168,7 @@ export function createProgram(): Command {
   program.exitOverride();
   program
     .name('huntpack')
-    .description('Turn threat-intelligence feeds (abuse.ch ThreatFox) into per-malware-family hunt packs for Microsoft Sentinel and Defender XDR.')
+    .description('Turn threat-intelligence feeds (abuse.ch ThreatFox) into per-malware-family hunt\npacks for Microsoft Sentinel and Defender XDR.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
@@ -199,24 +199,33 @@ Exit codes:
     .command('build')
     .summary('build hunt packs from feeds (default: the bundled sample)')
     .description(
-      `Read feeds, the format detected from content: ThreatFox (API JSON, bare array, NDJSON, JSON export, CSV export,
-full-dump zip), STIX 2.1 bundles, MISP events, generic CSV with a header (--map), or a report's text with defanged IOCs;
-normalise and de-duplicate every IOC, group them by malware family and write one hunt pack per family:
+      `Read feeds (the format is recognised from the content): ThreatFox API JSON,
+bare arrays, NDJSON, JSON and CSV exports, the full-dump zip; STIX 2.1 bundles;
+MISP events; generic CSV with a header (--map); a report's text with defanged
+IOCs. Normalise and de-duplicate every IOC, group them by malware family and
+write one hunt pack per family:
 
-  DIR/index.md                          every family, and every rejected record with its reason
-  DIR/run.json                          the same, machine-readable
-  DIR/<family>/README.md                the analyst's pack: summary, IOCs, queries, tables, false positives
-  DIR/<family>/pack.json                the machine-readable pack
-  DIR/<family>/queries/sentinel/*.kql   Microsoft Sentinel queries (TimeGenerated)
-  DIR/<family>/queries/defender/*.kql   Defender XDR advanced hunting queries (Timestamp)
-  DIR/index.html, DIR/<family>/report.html   the same as self-contained web pages
-  DIR/<family>/sentinel/                analytics-rule and hunting YAML, azuredeploy.json (ARM)
-  DIR/<family>/stix/bundle.json         STIX 2.1 bundle
-  DIR/<family>/watchlists/*.csv         IOC lists of hunts too long to inline (Sentinel watchlists; Defender reads
-                                        the same files with externaldata from where you host them: --list-url)
+  DIR/index.md, index.html      every family; every rejected record and why
+  DIR/run.json                  the same, machine-readable
+  DIR/<family>/README.md        the analyst's pack: summary, IOCs, queries,
+                                tables and connectors, false positives
+  DIR/<family>/report.html      the same as a self-contained web page
+  DIR/<family>/pack.json        the machine-readable pack (IOCs, hunts)
+  DIR/<family>/iocs.csv         every IOC of the pack
+  DIR/<family>/queries/sentinel/*.kql   Sentinel queries (TimeGenerated)
+  DIR/<family>/queries/defender/*.kql   Defender XDR advanced hunting
+  DIR/<family>/sentinel/        analytics-rule and hunting YAML, and
+                                azuredeploy.json (ARM template)
+  DIR/<family>/stix/bundle.json STIX 2.1 bundle
+  DIR/<family>/watchlists/*.csv IOC lists of hunts too long to inline:
+                                Sentinel watchlists; Defender reads them with
+                                externaldata from where you host them
+                                (--list-url)
 
-Invalid records are skipped and reported (file, line or record, reason); the rest still builds.
-The same input always gives byte-identical files. Output is written to a temporary folder and renamed into place.`,
+Invalid records are skipped and reported (file, line or record, reason); the
+rest still builds. The same input always gives byte-identical files. Output is
+written to a temporary folder and renamed into place when the build succeeds.
+Big feeds build their families in parallel worker threads (--jobs).`,
     )
     .argument('[feeds...]', 'feed files; none = the bundled sample feed')
     .option('-o, --out <dir>', 'output folder (replaced if it holds an earlier build)', 'huntpacks')
@@ -294,10 +303,12 @@ The same input always gives byte-identical files. Output is written to a tempora
     .command('validate')
     .summary('parse and bind .kql files with the official Kusto parser')
     .description(
-      `Parse and bind every query in the given .kql files and folders (default: ./huntpacks) with Microsoft's Kusto parser
-against the vendored Sentinel table schemas, or the Defender XDR advanced-hunting schema for files under a "defender"
-folder. A file may hold several queries separated by blank lines. Prints file:line:col: code message for each problem
-and exits 1 if any query has an error.`,
+      `Parse and bind every query in the given .kql files and folders (default:
+./huntpacks) with Microsoft's Kusto parser against the vendored Sentinel table
+schemas, or the Defender XDR advanced-hunting schema for files under a
+"defender" folder. A file may hold several queries separated by blank lines.
+Prints file:line:col: code message for each problem and exits 1 if any query
+has an error.`,
     )
     .argument('[paths...]', '.kql files or folders to search for them', ['huntpacks'])
     .addOption(new Option('-p, --platform <name>', 'force one schema instead of choosing by folder').choices(['sentinel', 'defender']))
@@ -320,9 +331,11 @@ and exits 1 if any query has an error.`,
     .command('diff')
     .summary('what changed between two builds (exit 0: none, 1: changes)')
     .description(
-      `Compare two build folders (or two family folders): IOCs added, removed and expired, queries added, removed and changed.
-Prints a Markdown summary (or JSON with --json); --md FILE and --json-file FILE also write them.
-Exit codes: 0 nothing changed, 1 something changed, 2 a folder is not a huntpack build.`,
+      `Compare two build folders (or two family folders): IOCs added, removed and
+expired, queries added, removed and changed. Prints a Markdown summary (or JSON
+with --json); --md FILE and --json-file FILE also write them.
+Exit codes: 0 nothing changed, 1 something changed, 2 a folder is not a
+huntpack build.`,
     )
     .argument('<old>', 'the earlier build folder')
     .argument('<new>', 'the later build folder')
