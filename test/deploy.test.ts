@@ -103,9 +103,11 @@ describe('Sentinel analytics rules and hunting queries', () => {
     const arms = files.filter((f) => f.endsWith('/sentinel/azuredeploy.json'));
     expect(arms.length).toBeGreaterThan(3);
     for (const f of arms) {
-      const t = JSON.parse(read(f)) as { $schema: string; parameters: Record<string, { type: string }>; resources: Record<string, unknown>[] };
+      const t = JSON.parse(read(f)) as { $schema: string; parameters: Record<string, { type: string; defaultValue?: unknown }>; resources: Record<string, unknown>[] };
       expect(t.$schema).toMatch(/deploymentTemplate\.json#$/);
       expect(t.parameters.workspace?.type).toBe('string');
+      // Rules deploy disabled unless the deployer asks for them enabled.
+      expect(t.parameters.rulesEnabled).toMatchObject({ type: 'bool', defaultValue: false });
       const ruleIds = files.filter((x) => x.startsWith(f.replace('azuredeploy.json', 'analytics/'))).map((x) => (parse(read(x)) as { id: string }).id).sort();
       const armIds: string[] = [];
       for (const r of t.resources) {
@@ -115,6 +117,7 @@ describe('Sentinel analytics rules and hunting queries', () => {
         if (String(r.type).endsWith('alertRules')) {
           expect(r.kind).toBe('Scheduled');
           for (const k of ['displayName', 'description', 'severity', 'enabled', 'query', 'queryFrequency', 'queryPeriod', 'triggerOperator', 'triggerThreshold', 'tactics', 'entityMappings']) expect(props, `${f} ${k}`).toHaveProperty(k);
+          expect(props.enabled).toBe("[parameters('rulesEnabled')]");
           expect(props.queryFrequency).toMatch(/^P(T\d+[HM]|\d+D)$/);
           expect(props.triggerOperator).toBe('GreaterThan');
           for (const t2 of props.techniques as string[]) expect(t2).toMatch(/^T\d{4}$/);

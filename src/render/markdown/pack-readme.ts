@@ -163,7 +163,7 @@ export function renderPackReadme(k: Knowledge, doc: PackDocument): string {
   out.push('## Deploy', '');
   if (rules.length) {
     out.push(
-      `- **Sentinel analytics rules** (${rules.length}): ${mdLink('sentinel/analytics/', 'sentinel/analytics/')} in the Azure-Sentinel content format, and ${mdLink('sentinel/azuredeploy.json', 'sentinel/azuredeploy.json')} to deploy them${doc.watchlists.length ? ' with their watchlists' : ''}: \`az deployment group create -g <resource-group> --template-file sentinel/azuredeploy.json --parameters workspace=<workspace>\`. Each rule runs every hour over the last hour and alerts on any hit; ids are stable, so a redeploy updates the rules.`,
+      `- **Sentinel analytics rules** (${rules.length}): ${mdLink('sentinel/analytics/', 'sentinel/analytics/')} in the Azure-Sentinel content format, and ${mdLink('sentinel/azuredeploy.json', 'sentinel/azuredeploy.json')} to deploy them${doc.watchlists.length ? ' with their watchlists' : ''}: \`az deployment group create -g <resource-group> --template-file sentinel/azuredeploy.json --parameters workspace=<workspace>\`. The rules arrive disabled so you can review them first; add \`rulesEnabled=true\` to deploy them enabled. Each rule runs every hour over the last hour and alerts on any hit; ids are stable, so a redeploy updates the rules.`,
       `- **Sentinel hunting queries**: ${mdLink('sentinel/hunting/', 'sentinel/hunting/')}, the same hunts as hunting-query YAML.`,
     );
     const big = doc.watchlists.filter((w) => rules.some((r) => (r.watchlists ?? []).includes(w.alias)) && w.bytes > WATCHLIST_INLINE_MAX_BYTES);

@@ -198,7 +198,7 @@ export function armTemplate(rules: readonly RuleModel[], watchlists: readonly { 
         displayName: m.name,
         description: m.description,
         severity: m.severity,
-        enabled: true,
+        enabled: "[parameters('rulesEnabled')]",
         query: contentQuery(m.query),
         queryFrequency: SCHEDULE.arm.queryFrequency,
         queryPeriod: SCHEDULE.arm.queryPeriod,
@@ -217,7 +217,14 @@ export function armTemplate(rules: readonly RuleModel[], watchlists: readonly { 
   const template = {
     $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
     contentVersion: '1.0.0.0',
-    parameters: { workspace: { type: 'string', metadata: { description: 'Name of the Log Analytics workspace with Microsoft Sentinel' } } },
+    parameters: {
+      workspace: { type: 'string', metadata: { description: 'Name of the Log Analytics workspace with Microsoft Sentinel' } },
+      rulesEnabled: {
+        type: 'bool',
+        defaultValue: false,
+        metadata: { description: 'Deploy the analytics rules enabled. Default false: they arrive disabled, to review (and enable the false-positive exclusions you need) before they raise alerts' },
+      },
+    },
     resources,
   };
   return JSON.stringify(template, null, 2) + '\n';
