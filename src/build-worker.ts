@@ -4,21 +4,15 @@
  * with the same {@link processFamily} as the main thread, writes its files into the build's temporary folder and
  * replies with the family's result and the queries of shapes it has not sent before (for the build's validator).
  */
-import { rmSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadKnowledge } from './knowledge/load.js';
 import { loadWarninglists } from './knowledge/warninglists.js';
 import { readAllowlist } from './knowledge/allowlist.js';
 import { FolderWriter } from './pack/output.js';
 import type { PackQuery } from './pack/pack.js';
-import { processFamily, type FamilyContext } from './family.js';
+import { BIG_FAMILY, processFamily, spilledSource, type FamilyContext } from './family.js';
 import { queryShape } from './validate/shape.js';
-import { groupSpilled } from './normalize/spill.js';
-import { collectGarbage } from './util/gc.js';
 import type { FamilyJob, FamilyJobReply, FamilyWorkerData } from './build-pool.js';
-
-/** Families with at least this many IOCs get a full garbage collection between stages (see util/gc.ts). */
-const BIG_FAMILY = 20_000;
 
 if (parentPort) {
   const port = parentPort;
@@ -37,13 +31,7 @@ if (parentPort) {
     const result = await processFamily(
       ctx,
       job.slug,
-      () => {
-        const grouped = groupSpilled(job.file);
-        rmSync(job.file, { force: true });
-        // The grouper's maps are garbage now; a big family needs the room.
-        if (grouped.iocs.length >= BIG_FAMILY) collectGarbage();
-        return grouped;
-      },
+      spilledSource(job.file),
       {
         check(doc) {
           if (!data.validate) return;

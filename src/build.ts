@@ -24,11 +24,16 @@ import type { ValidateRequest, ValidateResponse } from './validate/worker.js';
 import { StageTimer } from './util/timing.js';
 import { collectGarbage } from './util/gc.js';
 import { queryShape } from './validate/shape.js';
-import { processFamily, type FamilyContext, type FamilyResult, type FamilySettings, type PackOverview } from './family.js';
+import { BIG_FAMILY, processFamily, spilledSource, type FamilyContext, type FamilyResult, type FamilySettings, type PackOverview } from './family.js';
 import { defaultJobs, FamilyPool, FAMILY_WORKER_FILE } from './build-pool.js';
 
-/** Feeds smaller than this (about 10,000 records) build in one thread unless `jobs` is set: workers would cost more than they save. */
-const PARALLEL_MIN_BYTES = 2 * 1024 * 1024;
+/**
+ * Feeds of this size or more (about 10,000 records) are big: their records are spilled to one file per family while
+ * they are read, and their families built in parallel. Smaller ones build in this thread unless `jobs` is set: workers
+ * would cost more than they save.
+ */
+const BIG_INPUT_BYTES = 2 * 1024 * 1024;
+
 
 /** The bundled sample feed, used when `build` gets no feed. */
 export const SAMPLE_FEED = fileURLToPath(new URL('../samples/threatfox-sample.json', import.meta.url));
@@ -267,12 +272,12 @@ export type PackSink = (pack: PackDocument, files: readonly Artifact[]) => void 
  * The build: read every feed record by record into the family grouper, then assemble, validate and render one family
  * at a time, handing its files to `sink` and keeping only its overview. Throws FeedError / BuildError.
  */
-async function runBuild(options: BuildOptions, sink: PackSink, parallel?: ParallelFamilies): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
+async function runBuild(options: BuildOptions, sink: PackSink, plan?: FamilyPlan): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
   const k = loadKnowledge();
   // Started first: Kusto's start-up runs in its worker while the feed is read.
   const validator = options.validate ? createValidator(k) : undefined;
   try {
-    return await buildWith(k, options, sink, validator, parallel);
+    return await buildWith(k, options, sink, validator, plan);
   } catch (error) {
     validator?.abort();
     throw error;
@@ -298,8 +303,11 @@ function familySettings(options: BuildOptions, asOf: string | null, ttlDays: Rea
   };
 }
 
-/** Given the feeds' total size in bytes, a pool to build the families in parallel, or undefined to build them in this thread. */
-type ParallelFamilies = (inputBytes: number) => FamilyPool | undefined;
+/**
+ * Given the feeds' total size in bytes: whether to spill records to one file per family while reading (so this thread
+ * keeps no IOCs), and a pool to build the families in parallel (absent: in this thread).
+ */
+type FamilyPlan = (inputBytes: number) => { readonly spill: boolean; readonly pool?: FamilyPool };
 
 /** The feeds' total size in bytes (a feed that cannot be read counts 0: reading it reports why). */
 function inputBytes(paths: readonly string[]): number {
@@ -314,7 +322,7 @@ function inputBytes(paths: readonly string[]): number {
   return total;
 }
 
-async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, validator: Validator | undefined, parallel: ParallelFamilies | undefined): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
+async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, validator: Validator | undefined, plan: FamilyPlan | undefined): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
   const useLists = options.warninglists !== false;
   const lists = useLists ? loadWarninglists() : undefined;
   const allowlists = (options.allowlists ?? []).map(readAllowlist);
@@ -322,9 +330,10 @@ async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, va
 
   const timer = new StageTimer();
   const readStart = performance.now();
-  const pool = parallel?.(inputBytes(inputs.map((i) => i.path)));
-  // A parallel build keeps no IOCs in this thread: records go to one file per family, grouped later by the workers.
-  const spill = pool ? new FamilySpill() : undefined;
+  const planned = plan?.(inputBytes(inputs.map((i) => i.path)));
+  const pool = planned?.pool;
+  // A big build keeps no IOCs in this thread: records go to one file per family, grouped later family by family.
+  const spill = planned?.spill || pool ? new FamilySpill() : undefined;
   try {
     return await readAndBuild(k, options, sink, validator, inputs, lists, allowlists, timer, readStart, pool, spill);
   } finally {
@@ -410,6 +419,16 @@ async function readAndBuild(
       (done, last) => options.onProgress?.(done, families.length, last, 'families'),
     );
     timer.add(`families in ${Math.min(pool.jobs, families.length)} workers`, performance.now() - started);
+  } else if (spill) {
+    const families = spill.families();
+    collectGarbage();
+    const slugs = uniqueSlugs(families.map((f) => f.id));
+    results = new Array<FamilyResult>(families.length);
+    const ctx: FamilyContext = { k, lists, allowlists, settings, timer, collectAfterStages: BIG_FAMILY };
+    for (const [index, f] of families.entries()) {
+      options.onProgress?.(index, families.length, f.name, 'families');
+      results[index] = await processFamily(ctx, slugs.get(f.id)!, spilledSource(f.file, timer), { check: (doc) => validator?.check(doc), write: sink });
+    }
   } else {
     const families = grouper.families();
     const slugs = uniqueSlugs(families.map((f) => f.family.id));
@@ -485,18 +504,18 @@ export async function buildPacks(options: BuildOptions): Promise<BuildResult> {
 export async function build(options: BuildOptions): Promise<BuildSummary> {
   const out = openAtomicOutput(options.outDir);
   try {
-    const parallel: ParallelFamilies = (bytes) => {
-      const jobs = options.jobs ?? defaultJobs();
-      if (jobs < 2 || (options.jobs === undefined && bytes < PARALLEL_MIN_BYTES)) return undefined;
-      if (!existsSync(fileURLToPath(FAMILY_WORKER_FILE))) return undefined;
-      return new FamilyPool(jobs, out.tmpDir, options.validate);
+    const plan: FamilyPlan = (bytes) => {
+      const big = bytes >= BIG_INPUT_BYTES;
+      const jobs = options.jobs ?? (big ? defaultJobs() : 1);
+      const pool = jobs >= 2 && existsSync(fileURLToPath(FAMILY_WORKER_FILE)) ? new FamilyPool(jobs, out.tmpDir, options.validate) : undefined;
+      return { spill: big, ...(pool ? { pool } : {}) };
     };
     const { run, overviews, runFiles } = await runBuild(
       options,
       (_doc, files) => {
         for (const f of files) out.write(f.path, f.content);
       },
-      parallel,
+      plan,
     );
     for (const o of overviews) out.claim(o.family.slug);
     for (const f of runFiles) out.write(f.path, f.content);

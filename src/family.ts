@@ -15,6 +15,24 @@ import { RUN_DROPPED_ROWS } from './render/display.js';
 import { summarizeFamily } from './render/markdown/summary.js';
 import { StageTimer } from './util/timing.js';
 import { collectGarbage } from './util/gc.js';
+import { rmSync } from 'node:fs';
+import { groupSpilled } from './normalize/spill.js';
+
+/** Families with at least this many IOCs get a full garbage collection between stages (see util/gc.ts). */
+export const BIG_FAMILY = 20_000;
+
+/**
+ * A family's IOCs from its spill file (see normalize/spill.ts): grouped, the file removed, and for a big family the
+ * grouper's garbage collected before the pack is built.
+ */
+export function spilledSource(file: string, timer?: StageTimer): () => { family: FamilyRef; iocs: Ioc[] } {
+  return () => {
+    const grouped = timer ? timer.time('group spilled family', () => groupSpilled(file)) : groupSpilled(file);
+    rmSync(file, { force: true });
+    if (grouped.iocs.length >= BIG_FAMILY) collectGarbage();
+    return grouped;
+  };
+}
 
 /** The build options a family needs: plain data, so they can be posted to a worker. */
 export interface FamilySettings {

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listFiles, FIXTURE_DIR } from './helpers/golden.js';
@@ -22,33 +22,59 @@ function run(args: string[], cwd: string) {
 }
 
 let work: string;
-let feeds: string[];
+/** Under 2 MiB: `--jobs 1` builds in the main thread from the grouper. */
+let small: string[];
+/** Over 2 MiB (the same records as CSV zip and as API JSON, so duplicates merge across files): records are spilled. */
+let big: string[];
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist/build-worker.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it)');
   work = mkdtempSync(join(tmpdir(), 'huntpack-parallel-'));
-  const { zipFile } = generate(work, 6000, 12) as { zipFile: string };
-  feeds = [zipFile, join(FIXTURE_DIR, 'golden/hostile.ndjson'), join(ROOT, 'samples/threatfox-sample.json')];
+  const extra = [join(FIXTURE_DIR, 'golden/hostile.ndjson'), join(ROOT, 'samples/threatfox-sample.json')];
+  const a = generate(mkdtempSync(join(work, 'small-')), 6000, 12) as { zipFile: string };
+  small = [a.zipFile, ...extra];
+  const b = generate(mkdtempSync(join(work, 'big-')), 8000, 12) as { zipFile: string; jsonFile: string };
+  big = [b.zipFile, b.jsonFile, ...extra];
+  expect(statSync(b.zipFile).size + statSync(b.jsonFile).size).toBeGreaterThan(2 * 1024 * 1024);
 });
 
+function sameTree(a: string, b: string): void {
+  const files = listFiles(join(work, a));
+  expect(listFiles(join(work, b))).toStrictEqual(files);
+  for (const f of files) expect(readFileSync(join(work, b, f), 'utf8'), f).toBe(readFileSync(join(work, a, f), 'utf8'));
+}
+
 describe('parallel family build', () => {
-  it('writes byte-identical files with 1, 2 and 3 jobs', { timeout: 300_000 }, () => {
-    const one = run(['build', ...feeds, '--out', 'one', '--jobs', '1', '--max-parts', '3'], work);
+  it('writes byte-identical files in one thread (grouper or spill files) and with 2 and 3 workers', { timeout: 300_000 }, () => {
+    const one = run(['build', ...small, '--out', 'small1', '--jobs', '1', '--max-parts', '3'], work);
     expect(one.code, one.stderr).toBe(0);
-    expect(one.stderr).not.toMatch(/families in \d+ workers/);
-    const files = listFiles(join(work, 'one'));
-    const run1 = JSON.parse(readFileSync(join(work, 'one/run.json'), 'utf8')) as { families: unknown[]; droppedCount: number };
+    expect(one.stderr).toMatch(/HUNTPACK_TIMING take /);
+    expect(one.stderr).not.toMatch(/families in \d+ workers|group spilled family/);
+    const files = listFiles(join(work, 'small1'));
+    const run1 = JSON.parse(readFileSync(join(work, 'small1/run.json'), 'utf8')) as { families: unknown[]; droppedCount: number };
     expect(run1.families.length).toBeGreaterThan(12);
     expect(run1.droppedCount).toBeGreaterThan(0);
     expect(files.some((f) => /-part02\.kql$/.test(f))).toBe(true);
     expect(files.some((f) => /-watchlist\.kql$/.test(f))).toBe(true);
+    const two = run(['build', ...small, '--out', 'small2', '--jobs', '2', '--max-parts', '3'], work);
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stderr).toMatch(/HUNTPACK_TIMING families in 2 workers/);
+    sameTree('small1', 'small2');
+
+    const bigOne = run(['build', ...big, '--out', 'big1', '--jobs', '1', '--max-parts', '3'], work);
+    expect(bigOne.code, bigOne.stderr).toBe(0);
+    expect(bigOne.stderr).toMatch(/HUNTPACK_TIMING group spilled family /);
+    expect(bigOne.stderr).not.toMatch(/families in \d+ workers/);
     for (const jobs of ['2', '3']) {
-      const r = run(['build', ...feeds, '--out', `jobs${jobs}`, '--jobs', jobs, '--max-parts', '3'], work);
+      const r = run(['build', ...big, '--out', `big${jobs}`, '--jobs', jobs, '--max-parts', '3'], work);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(new RegExp(`HUNTPACK_TIMING families in ${jobs} workers`));
-      const got = listFiles(join(work, `jobs${jobs}`));
-      expect(got).toStrictEqual(files);
-      for (const f of files) expect(readFileSync(join(work, `jobs${jobs}`, f), 'utf8'), f).toBe(readFileSync(join(work, 'one', f), 'utf8'));
+      sameTree('big1', `big${jobs}`);
     }
+    // The default for a big feed on this machine: workers when it has two cores or more, spill files either way.
+    const auto = run(['build', ...big, '--out', 'bigauto', '--max-parts', '3'], work);
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(auto.stderr).toMatch(availableParallelism() >= 2 ? /families in \d+ workers/ : /group spilled family/);
+    sameTree('big1', 'bigauto');
   });
 
   it('summarises a build of many families by its 20 biggest and points to index.md for the rest', () => {
