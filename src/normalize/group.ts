@@ -187,24 +187,21 @@ class StoredIoc {
   /** The IOC as {@link finishIoc} would give it from this single record, without copying lists already in final form. */
   finish(): Ioc {
     const sourceIds = typeof this.sourceIds === 'string' ? [this.sourceIds] : this.sourceIds;
-    const base = {
-      type: this.type,
-      value: this.value,
-      threatType: this.threatType,
-      firstSeen: this.firstSeen,
-      lastSeen: this.lastSeen,
-      confidence: this.confidence,
-      tags: isFinalTagList(this.tags) ? this.tags : uniqueSortedCaseInsensitive(this.tags),
-      sourceIds: isUniqueSorted(sourceIds) ? sourceIds : uniqueSorted(sourceIds),
-      references: isUniqueSorted(this.references) ? this.references : uniqueSorted(this.references),
-      reporters: isUniqueSorted(this.reporters) ? this.reporters : uniqueSorted(this.reporters),
-      isCompromised: this.isCompromised,
-      flags: this.flags.length <= 1 ? this.flags : uniqueFlags(this.flags),
-    };
-    return this.port < 0 ? base : { ...base, port: this.port };
+    return this.with(
+      isFinalTagList(this.tags) ? this.tags : uniqueSortedCaseInsensitive(this.tags),
+      isUniqueSorted(sourceIds) ? sourceIds : uniqueSorted(sourceIds),
+      isUniqueSorted(this.references) ? this.references : uniqueSorted(this.references),
+      isUniqueSorted(this.reporters) ? this.reporters : uniqueSorted(this.reporters),
+      this.flags.length <= 1 ? this.flags : uniqueFlags(this.flags),
+    );
   }
 
+  /** The record as it came. */
   toIoc(): Ioc {
+    return this.with(this.tags, typeof this.sourceIds === 'string' ? [this.sourceIds] : this.sourceIds, this.references, this.reporters, this.flags);
+  }
+
+  private with(tags: readonly string[], sourceIds: readonly string[], references: readonly string[], reporters: readonly string[], flags: readonly IocFlag[]): Ioc {
     const base = {
       type: this.type,
       value: this.value,
@@ -212,12 +209,12 @@ class StoredIoc {
       firstSeen: this.firstSeen,
       lastSeen: this.lastSeen,
       confidence: this.confidence,
-      tags: this.tags,
-      sourceIds: typeof this.sourceIds === 'string' ? [this.sourceIds] : this.sourceIds,
-      references: this.references,
-      reporters: this.reporters,
+      tags,
+      sourceIds,
+      references,
+      reporters,
       isCompromised: this.isCompromised,
-      flags: this.flags,
+      flags,
     };
     return this.port < 0 ? base : { ...base, port: this.port };
   }
