@@ -61,6 +61,11 @@ export class FamilyPool {
     private readonly budget: number = IOC_BUDGET,
   ) {}
 
+  /** Workers for `families` families: `jobs`, but never more than the families or the cores (more threads than cores only add memory). */
+  workers(families: number): number {
+    return Math.max(1, Math.min(this.jobs, families, availableParallelism()));
+  }
+
   /**
    * Build every family; `onResult` gets each family's result (in completion order, with its index) and the queries to
    * validate, `onProgress` the number done when a family starts (and its name). Rejects on the first failure, after stopping every worker.
@@ -101,7 +106,7 @@ export class FamilyPool {
       const dispatchAll = (): void => {
         for (const w of workers) if (!inFlight.has(w)) dispatch(w);
       };
-      const count = Math.max(1, Math.min(this.jobs, families.length));
+      const count = this.workers(families.length);
       const workerData: FamilyWorkerData = { settings, tmpDir: this.tmpDir, validate: this.validate };
       for (let i = 0; i < count; i++) {
         const worker = new Worker(FAMILY_WORKER_FILE, { workerData });

@@ -358,8 +358,10 @@ async function readAndBuild(
   const runInputs: RunDocument['inputs'][number][] = [];
   const rejected: RunRejected[] = [];
   const warnings: RunDocument['warnings'][number][] = [];
-  // A record dated after today cannot be real (and would move the default expiry date): reject it.
-  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  // A record dated after today cannot be real (and would move the default expiry date): reject it. With --as-of the
+  // horizon is that date, so the same feed and options give the same packs whatever day they are built.
+  const horizon = new Date((options.asOf ? Date.parse(options.asOf) : Date.now()) + 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const futureReason = options.asOf ? `is more than a day after --as-of ${options.asOf}` : 'is in the future';
   // Default expiry reference: the newest date in the feeds, so the same input always gives the same packs.
   let newest: string | null = null;
   for (const [index, input] of inputs.entries()) {
@@ -374,8 +376,8 @@ async function readAndBuild(
         ...(options.onProgress ? { onProgress: (done: number, total: number) => options.onProgress!(done, total, `reading ${input.display}${inputs.length > 1 ? ` (${index + 1}/${inputs.length})` : ''}`, 'bytes') } : {}),
       },
       (r) => {
-        if (r.ioc.firstSeen > tomorrow) {
-          future.push({ file: input.display, location: formatLocation(r.location), value: r.ioc.value, reason: `first seen ${r.ioc.firstSeen} is in the future` });
+        if (r.ioc.firstSeen > horizon) {
+          future.push({ file: input.display, location: formatLocation(r.location), value: r.ioc.value, reason: `first seen ${r.ioc.firstSeen} ${futureReason}` });
           return;
         }
         if (newest === null || r.ioc.firstSeen > newest) newest = r.ioc.firstSeen;
@@ -418,7 +420,7 @@ async function readAndBuild(
       },
       (done, last) => options.onProgress?.(done, families.length, last, 'families'),
     );
-    timer.add(`families in ${Math.min(pool.jobs, families.length)} workers`, performance.now() - started);
+    timer.add(`families in ${pool.workers(families.length)} workers`, performance.now() - started);
   } else if (spill) {
     const families = spill.families();
     collectGarbage();

@@ -138,6 +138,13 @@ describe('huntpack build', () => {
     expect(run(['validate', 'no-such-folder'], work).code).toBe(2);
   });
 
+  it('an --out path through a file is one error line and exit 5, not a crash', () => {
+    writeFileSync(join(work, 'afile'), 'x');
+    const r = run(['build', '--out', 'afile/packs'], work);
+    expect(r.code).toBe(5);
+    expect(r.stderr.trim()).toBe('huntpack: error: cannot create the output folder afile/packs: a part of the path is a file, not a folder');
+  });
+
   it('stops quietly when its output is piped into a reader that closes early (| head)', () => {
     // `true` exits without reading: by the time huntpack (100 ms to start) writes, the pipe has no reader.
     const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" hunt --help | true`], { cwd: work, encoding: 'utf8' });

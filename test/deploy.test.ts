@@ -106,6 +106,9 @@ describe('Sentinel analytics rules and hunting queries', () => {
       const t = JSON.parse(read(f)) as { $schema: string; parameters: Record<string, { type: string; defaultValue?: unknown }>; resources: Record<string, unknown>[] };
       expect(t.$schema).toMatch(/deploymentTemplate\.json#$/);
       expect(t.parameters.workspace?.type).toBe('string');
+      // Azure Resource Manager's limits: 4 MB per template, 1 MB per resource.
+      expect(Buffer.byteLength(read(f))).toBeLessThanOrEqual(4_000_000);
+      for (const r of t.resources) expect(Buffer.byteLength(JSON.stringify(r))).toBeLessThanOrEqual(1_000_000);
       // Rules deploy disabled unless the deployer asks for them enabled.
       expect(t.parameters.rulesEnabled).toMatchObject({ type: 'bool', defaultValue: false });
       const ruleIds = files.filter((x) => x.startsWith(f.replace('azuredeploy.json', 'analytics/'))).map((x) => (parse(read(x)) as { id: string }).id).sort();

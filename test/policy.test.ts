@@ -129,5 +129,10 @@ describe('records dated in the future', () => {
     expect(r.run.rejected.map((x) => x.reason)).toStrictEqual(['first seen 2099-01-01T00:00:00Z is in the future']);
     expect(r.run.policy.asOf).toBe('2026-05-01T00:00:00Z');
     expect(r.packs[0]!.iocs.map((i) => i.value)).toStrictEqual(['real-c2.example-bad.net']);
+    // With --as-of the horizon is that date, not the day of the build: the same options give the same packs any day.
+    const later = await buildPacks({ inputs: [join(dir, 'f.json')], outDir: '/unused', platforms: ['sentinel'], lookbackDays: 30, strict: false, validate: false, asOf: '2100-01-01T00:00:00Z' });
+    expect(later.run.rejected).toStrictEqual([]);
+    const earlier = await buildPacks({ inputs: [join(dir, 'f.json')], outDir: '/unused', platforms: ['sentinel'], lookbackDays: 30, strict: false, validate: false, asOf: '2026-04-01T00:00:00Z' });
+    expect(earlier.run.rejected.map((x) => x.reason)).toStrictEqual(['first seen 2026-05-01T00:00:00Z is more than a day after --as-of 2026-04-01T00:00:00Z', 'first seen 2099-01-01T00:00:00Z is more than a day after --as-of 2026-04-01T00:00:00Z']);
   });
 });

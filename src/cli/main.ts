@@ -260,14 +260,14 @@ Big feeds build their families in parallel worker threads (--jobs).`,
     )
     .addOption(new Option('--list-url <url>', 'https base URL where you host the output folder, for the externaldata queries (<url>/<family>/watchlists/<file>.csv); default: a placeholder to replace').argParser(parseListUrl))
     .addOption(
-      new Option('--jobs <n>', 'families built in parallel by worker threads; 1 = all in one thread (same files either way)')
+      new Option('--jobs <n>', 'families built in parallel by up to n worker threads (never more than the CPU cores); 1 = all in one thread; the files are the same either way')
         .default(undefined, 'the CPU cores, at most 4, for feeds of 2 MiB or more; else 1')
         .argParser(parseJobs),
     )
     .option('--strict', 'fail (exit 1, nothing written) if any record is rejected', false)
     .option('--no-validate', 'skip parsing every query with the Kusto parser before writing')
     .addOption(new Option('--now <date>', 'timestamp to record in the packs (default: none, so output stays reproducible)').argParser(parseNow))
-    .option('-q, --quiet', 'print nothing on success', false)
+    .option('-q, --quiet', 'print no summary on success (rejected records still go to stderr)', false)
     .action(async (feeds: string[], opts: { out: string; platform: Platform[]; lookback: number; tables: 'default' | 'all' | string[]; asim: boolean; family?: string; map?: Record<string, string>; firstSeen?: string; allowlist: string[]; minConfidence?: number; ttl?: Record<TtlClass, number>; asOf?: string; warninglists: boolean; maxParts: number; listUrl?: string; jobs?: number; strict: boolean; validate: boolean; now?: string; quiet: boolean }) => {
       checkOutputTarget(opts.out);
       const result = await build({

@@ -2,6 +2,7 @@
  * One feed record → one validated {@link Ioc} plus its {@link FamilyRef}, or a rejection reason.
  * Ingest maps each source's field names onto {@link RawRecord}; everything here is source-independent.
  */
+import { UNKNOWN_FAMILY } from './indicator.js';
 import type { FamilyRef, Ioc, IocType } from '../model/ioc.js';
 import { normalizeTimestamp } from './date.js';
 import { normalizeDomain } from './domain.js';
@@ -103,11 +104,15 @@ export function recordIdOf(raw: unknown): string | null {
   return optionalText(raw);
 }
 
-/** The family a record belongs to: `malware` id (default `unknown`), printable name, aliases. */
+/**
+ * The family a record belongs to: `malware` id, printable name, aliases. Without an id it is the unknown family, named
+ * as such: a printable name or aliases on an id-less record say nothing reliable, and taking them would title every
+ * unattributed IOC after whichever such record came first.
+ */
 export function familyOf(record: Pick<RawRecord, 'malware' | 'malwarePrintable' | 'malwareAlias'>): FamilyRef {
   const id = optionalText(record.malware) ?? 'unknown';
-  const name = optionalText(record.malwarePrintable) ?? (id === 'unknown' ? 'Unknown malware' : id);
-  return { id, name, aliases: parseAliases(record.malwareAlias) };
+  if (id === 'unknown') return UNKNOWN_FAMILY;
+  return { id, name: optionalText(record.malwarePrintable) ?? id, aliases: parseAliases(record.malwareAlias) };
 }
 
 /**

@@ -103,12 +103,18 @@ export interface AtomicOutput {
 export function openAtomicOutput(outDir: string): AtomicOutput {
   const target = resolve(outDir);
   checkOutputTarget(outDir);
-  mkdirSync(dirname(target), { recursive: true });
   const tmp = `${target}.tmp-${process.pid}`;
-  // Temporary folders of builds that were killed before they could remove them.
-  removeStale(dirname(target), `${basename(target)}.tmp-`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    // Temporary folders of builds that were killed before they could remove them.
+    removeStale(dirname(target), `${basename(target)}.tmp-`);
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code === 'EEXIST' || e.code === 'ENOTDIR' ? 'a part of the path is a file, not a folder' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EROFS' ? 'read-only file system' : e.code === 'ENOENT' ? 'a folder cannot be created there' : (e.code ?? e.message);
+    throw new OutputError(`cannot create the output folder ${outDir}: ${why}`);
+  }
   const written = new Set<string>();
   const writer = new FolderWriter(tmp);
   return {

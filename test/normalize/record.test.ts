@@ -146,6 +146,9 @@ describe('familyOf', () => {
   it('defaults a missing family to unknown / "Unknown malware"', () => {
     expect(familyOf({ malware: null, malwarePrintable: null, malwareAlias: null })).toStrictEqual({ id: 'unknown', name: 'Unknown malware', aliases: [] });
     expect(familyOf({ malware: 'unknown', malwarePrintable: 'None', malwareAlias: 'None' })).toStrictEqual({ id: 'unknown', name: 'Unknown malware', aliases: [] });
+    // Without an id, a printable name and aliases are not taken: the unknown family is not titled after one record.
+    expect(familyOf({ malware: null, malwarePrintable: 'KongTuke', malwareAlias: 'alias1,alias2' })).toStrictEqual({ id: 'unknown', name: 'Unknown malware', aliases: [] });
+    expect(familyOf({ malware: 'None', malwarePrintable: 'Cobalt Strike', malwareAlias: 'CS' })).toStrictEqual({ id: 'unknown', name: 'Unknown malware', aliases: [] });
   });
 
   it('uses the id when there is no printable name', () => {

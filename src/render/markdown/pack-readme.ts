@@ -4,7 +4,7 @@
  */
 import type { Knowledge } from '../../knowledge/load.js';
 import { QUERY_HEADER_LINES, type PackDocument, type PackQuery } from '../../pack/pack.js';
-import { ruleQueries, WATCHLIST_INLINE_MAX_BYTES } from '../sentinel/content.js';
+import { armInlineWatchlists, ruleQueries } from '../sentinel/content.js';
 import { defang } from '../defang.js';
 import { EXCLUDED_ROWS, mostRecent, README_IOC_ROWS, shownOf } from '../display.js';
 import { mdCode, mdFence, mdLink, mdTable, mdText, mdTrusted } from './md.js';
@@ -166,10 +166,10 @@ export function renderPackReadme(k: Knowledge, doc: PackDocument): string {
       `- **Sentinel analytics rules** (${rules.length}): ${mdLink('sentinel/analytics/', 'sentinel/analytics/')} in the Azure-Sentinel content format, and ${mdLink('sentinel/azuredeploy.json', 'sentinel/azuredeploy.json')} to deploy them${doc.watchlists.length ? ' with their watchlists' : ''}: \`az deployment group create -g <resource-group> --template-file sentinel/azuredeploy.json --parameters workspace=<workspace>\`. The rules arrive disabled so you can review them first; add \`rulesEnabled=true\` to deploy them enabled. Each rule runs every hour over the last hour and alerts on any hit; ids are stable, so a redeploy updates the rules.`,
       `- **Sentinel hunting queries**: ${mdLink('sentinel/hunting/', 'sentinel/hunting/')}, the same hunts as hunting-query YAML.`,
     );
-    const big = doc.watchlists.filter((w) => rules.some((r) => (r.watchlists ?? []).includes(w.alias)) && w.bytes > WATCHLIST_INLINE_MAX_BYTES);
+    const big = armInlineWatchlists(doc).outside;
     if (big.length) {
       out.push(
-        `- **Large watchlists**: ${big.map((w) => `${mdLink(w.file, w.file)} (${w.items} values, ${(w.bytes / 1e6).toFixed(1)} MB)`).join(', ')} pass${big.length === 1 ? 'es' : ''} the 3.8 MB Sentinel accepts inline, so \`azuredeploy.json\` leaves ${big.length === 1 ? 'it' : 'them'} out: upload ${big.length === 1 ? 'it' : 'each'} through an Azure Storage account (SAS URL) under ${big.length === 1 ? 'its' : 'its own'} alias (the file name without \`.csv\`) before relying on the rules that read ${big.length === 1 ? 'it' : 'them'}.`,
+        `- **Large watchlists**: ${big.map((w) => `${mdLink(w.file, w.file)} (${w.items} values, ${(w.bytes / 1e6).toFixed(1)} MB)`).join(', ')} ${big.length === 1 ? 'is' : 'are'} too big to deploy inside \`azuredeploy.json\` (Azure takes at most 1 MB per resource and 4 MB per template; Sentinel at most 3.8 MB per inline watchlist), so the template leaves ${big.length === 1 ? 'it' : 'them'} out: upload ${big.length === 1 ? 'it' : 'each'} through an Azure Storage account (SAS URL) under ${big.length === 1 ? 'its' : 'its own'} alias (the file name without \`.csv\`) before relying on the rules that read ${big.length === 1 ? 'it' : 'them'}.`,
       );
     }
   }

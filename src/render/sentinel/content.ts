@@ -59,7 +59,7 @@ export function outputColumns(kql: string): string[] {
 }
 
 /** The queries that become rules: each Sentinel hunt once, as its inline query or, when split, its watchlist variant. */
-export function ruleQueries(pack: PackDocument): PackQuery[] {
+export function ruleQueries(pack: Pick<PackDocument, 'queries'>): PackQuery[] {
   return pack.queries.filter((q) => q.platform === 'sentinel' && (q.variant === 'inline' || q.variant === 'watchlist'));
 }
 
@@ -163,6 +163,38 @@ export function huntingYaml(m: RuleModel): string {
 
 /** Sentinel's limit for a watchlist uploaded inline (ARM `rawContent`, or a local file in the portal); larger ones go through Azure Storage. */
 export const WATCHLIST_INLINE_MAX_BYTES = 3_800_000;
+/**
+ * Azure Resource Manager's limits: one resource definition at most 1 MB, the whole template at most 4 MB
+ * (learn.microsoft.com, "Resolve errors for job size exceeded"). Watchlists take at most 3 MB of a template, leaving
+ * room for the rules.
+ */
+export const ARM_RESOURCE_MAX_BYTES = 1_000_000;
+export const ARM_WATCHLISTS_MAX_BYTES = 3_000_000;
+
+/** Bytes a watchlist takes in the template, over-estimated: its CSV, one escape per line break and quote, the resource's fields. */
+function armWatchlistBytes(w: { readonly bytes: number; readonly items: number }): number {
+  return Math.ceil(w.bytes * 1.05) + w.items + 2_048;
+}
+
+/**
+ * Which of a pack's watchlists the ARM template deploys inline, in pack order: those its rules read, each within a
+ * resource's 1 MB and together within 3 MB. The others are uploaded through Azure Storage (the pack README says how).
+ */
+export function armInlineWatchlists(pack: Pick<PackDocument, 'watchlists' | 'queries'>): { readonly inline: ReadonlySet<string>; readonly outside: readonly PackDocument['watchlists'][number][] } {
+  const used = new Set(ruleQueries(pack).flatMap((q) => q.watchlists ?? []));
+  const inline = new Set<string>();
+  const outside: PackDocument['watchlists'][number][] = [];
+  let total = 0;
+  for (const w of pack.watchlists) {
+    if (!used.has(w.alias)) continue;
+    const size = armWatchlistBytes(w);
+    if (w.bytes <= WATCHLIST_INLINE_MAX_BYTES && size <= ARM_RESOURCE_MAX_BYTES && total + size <= ARM_WATCHLISTS_MAX_BYTES) {
+      inline.add(w.alias);
+      total += size;
+    } else outside.push(w);
+  }
+  return { inline, outside };
+}
 
 /** ARM template deploying the family's analytics rules and the watchlists they read (those small enough to inline). */
 export function armTemplate(rules: readonly RuleModel[], watchlists: readonly { alias: string; csv: string; items: number }[]): string {
@@ -234,9 +266,9 @@ export function armTemplate(rules: readonly RuleModel[], watchlists: readonly { 
 export function renderSentinelContent(k: Knowledge, pack: PackDocument, watchlistCsv: (file: string) => string | undefined): Artifact[] {
   const models = ruleQueries(pack).map((q) => ruleModel(k, pack, q));
   if (models.length === 0) return [];
-  const used = new Set(models.flatMap((m) => m.query.watchlists ?? []));
+  const { inline } = armInlineWatchlists(pack);
   const watchlists = pack.watchlists
-    .filter((w) => used.has(w.alias) && w.bytes <= WATCHLIST_INLINE_MAX_BYTES)
+    .filter((w) => inline.has(w.alias))
     .map((w) => ({ alias: w.alias, items: w.items, csv: watchlistCsv(w.file) ?? '' }));
   return [
     ...models.map((m) => ({ path: `sentinel/hunting/${m.query.hunt}.yaml`, content: huntingYaml(m) })),
