@@ -6,8 +6,9 @@
  * `is_compromised`, was inserted mid-row in 2025 and broke positional parsers). Fields are split by csv-parse, never by
  * hand: URLs and tags contain commas.
  *
- * Each ThreatFox record is one physical line, so rows are parsed in batches of lines (fast path) and a batch that
- * fails is re-parsed line by line, which pins a malformed row to its line without losing its neighbours.
+ * A ThreatFox record is one physical line unless a quoted field holds a line break (then its lines are joined while
+ * its quotes are open, at most 20). Rows are parsed in batches (fast path) and a batch that fails is re-parsed row by
+ * row, which pins a malformed row to its line without losing its neighbours.
  */
 import { parse, type Options } from 'csv-parse/sync';
 import { FeedError } from '../model/issue.js';
@@ -32,6 +33,14 @@ const CSV_OPTIONS: Options = {
 };
 
 const BATCH_LINES = 1000;
+/** Physical lines one record may span (line breaks inside quoted fields) before its open quote is taken for a stray one. */
+const MAX_RECORD_LINES = 20;
+
+function quoteCount(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('"'); i >= 0; i = text.indexOf('"', i + 1)) n++;
+  return n;
+}
 const TRAILER = /^#\s*Number of entries:\s*([0-9]+)\s*$/i;
 const KNOWN_COLUMNS: ReadonlySet<string> = new Set(CSV_COLUMNS);
 
@@ -134,26 +143,56 @@ export function* parseCsv(lines: Iterable<Line>, file: string): Generator<FeedIt
   yield* columnIndex(header, file, index);
   const width = header.names.length;
   let rows = 0;
-  let trailer: { line: number; count: number } | null = null;
+  // Set by `notRow` (a closure, so held in an object the compiler does not narrow to null).
+  const found: { trailer: { line: number; count: number } | null } = { trailer: null };
   let batch: Line[] = [];
+  // A comment, the trailer or a blank line: not a row.
+  const notRow = (line: Line): boolean => {
+    const first = line.text.trimStart();
+    if (first === '') return true;
+    if (!first.startsWith('#')) return false;
+    const m = TRAILER.exec(first.trimEnd());
+    if (m !== null) found.trailer = { line: line.number, count: Number(m[1]) };
+    return true;
+  };
+  // Lines of a record whose quotes never closed: each stands alone (a stray quote is reported on its own line).
+  const release = (lines: readonly Line[]): void => {
+    for (const l of lines) if (!notRow(l)) batch.push(l);
+  };
+  // A quoted field may hold a line break: physical lines of one record, while its quotes are open.
+  let open: Line[] = [];
+  let openQuotes = 0;
   for (let next = iterator.next(); !next.done; next = iterator.next()) {
     const line = next.value;
-    const first = line.text.trimStart();
-    if (first === '') continue;
-    if (first.startsWith('#')) {
-      const m = TRAILER.exec(first.trimEnd());
-      if (m !== null) trailer = { line: line.number, count: Number(m[1]) };
-      continue;
+    if (open.length > 0) {
+      open.push(line);
+      openQuotes += quoteCount(line.text);
+      if (openQuotes % 2 === 0) {
+        // Joined only if that makes one whole record; two stray quotes lines apart must not swallow the rows between.
+        const joined = { number: open[0]!.number, text: open.map((l) => l.text).join('\n') };
+        const row = parseOneLine(joined.text);
+        if (Array.isArray(row) && row.length === width) batch.push(joined);
+        else release(open);
+        open = [];
+      } else if (open.length > MAX_RECORD_LINES) {
+        release(open);
+        open = [];
+      }
+    } else if (!notRow(line)) {
+      openQuotes = quoteCount(line.text);
+      if (openQuotes % 2 === 0) batch.push(line);
+      else open = [line];
     }
-    batch.push(line);
     if (batch.length >= BATCH_LINES) {
       rows += batch.length;
       yield* rowItems(batch, width, index, file);
       batch = [];
     }
   }
+  release(open);
   rows += batch.length;
   yield* rowItems(batch, width, index, file);
+  const trailer = found.trailer;
   if (trailer !== null && trailer.count !== rows) {
     yield {
       kind: 'warning',

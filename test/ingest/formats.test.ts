@@ -221,6 +221,32 @@ describe('other JSON shapes', () => {
 });
 
 describe('CSV exports', () => {
+  it('a quoted field holding a line break keeps its record whole; a stray quote never swallows the rows after it', () => {
+    const header = '# "first_seen_utc","ioc_id","ioc_value","ioc_type","threat_type","fk_malware","malware_alias","malware_printable","last_seen_utc","confidence_level","is_compromised","reference","tags","anonymous","reporter"';
+    const row = (id: string, value: string, family: string, printable: string) =>
+      `"2026-05-01 10:00:00", "${id}", "${value}", "domain", "botnet_cc", "${family}", "None", "${printable}", "", "80", "False", "None", "None", "0", "t"`;
+    const text = [
+      header,
+      row('1', 'first.example-bad.net', 'win.new\nline', 'New\nLine'),
+      row('2', 'second.example-bad.net', 'win.ok', 'OK'),
+      `"2026-05-01 10:00:00", "3", stray"quote.example-bad.net, "domain", "botnet_cc", "win.ok", "None", "OK", "", "80", "False", "None", "None", "0", "t"`,
+      row('4', 'fourth.example-bad.net', 'win.ok', 'OK'),
+      row('5', 'fifth.example-bad.net', 'win.ok', 'OK'),
+      '# Number of entries: 5',
+      '',
+    ].join('\r\n');
+    const feed = parseFeed(utf8(text), 'newline.csv');
+    expect(feed.records.map((r) => [r.location.line, r.ioc.value, r.family.id, r.family.name])).toStrictEqual([
+      [2, 'first.example-bad.net', 'win.new\nline', 'New\nLine'],
+      // The first record spans lines 2 to 4 (two fields hold a line break).
+      [5, 'second.example-bad.net', 'win.ok', 'OK'],
+      [7, 'fourth.example-bad.net', 'win.ok', 'OK'],
+      [8, 'fifth.example-bad.net', 'win.ok', 'OK'],
+    ]);
+    expect(feed.rejected.map((r) => r.location.line)).toStrictEqual([6]);
+    expect(feed.warnings).toStrictEqual([]);
+  });
+
   it('recent export: 15 columns, CRLF, trailer, None/""/n/a markers, quoted commas and quotes', () => {
     const bytes = fixtureBytes('recent-15col.csv');
     expect(Buffer.from(bytes).includes('\r\n')).toBe(true);
