@@ -61,5 +61,9 @@ for (const [name, file, kind] of [['CSV full dump (zip)', zipFile, 'csv'], ['API
   rmSync(out, { recursive: true, force: true });
 }
 console.log('targets: build within 3× the parse-only baseline, peak RSS under 1,024 MiB');
+for (const { name, base, run } of rows) {
+  const ratio = run.seconds / base.seconds;
+  console.log(`  ${name.padEnd(20)} time ${ratio.toFixed(2)}× ${ratio <= 3 ? 'met' : 'NOT met'} | memory ${run.rss.toFixed(0)} MiB ${run.rss < 1024 ? 'met' : 'NOT met'}${run.status === 0 ? '' : ' | the build FAILED'}`);
+}
 if (!KEEP) rmSync(dir, { recursive: true, force: true });
 else console.log(`files kept in ${dir}`);

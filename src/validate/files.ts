@@ -7,6 +7,7 @@ import { loadKnowledge } from '../knowledge/load.js';
 import { platformSchema } from '../knowledge/catalog.js';
 import type { Platform } from '../hunt/ir.js';
 import { createAnalyzer, type KqlAnalyzer } from './kusto.js';
+import { queryShape } from './shape.js';
 
 /** One query of a file: its text and the 1-based line it starts on. */
 export interface QueryBlock {
@@ -73,8 +74,19 @@ export interface ValidationReport {
   readonly warnings: readonly string[];
 }
 
-/** Validate .kql files; `platform` forces the schema, else it comes from each file's path. */
+/** Whether a query has an ordinary (not verbatim `@"…"`) string literal with an escape other than \\ \" \' \n \r \t. */
+function hasEscapes(kql: string): boolean {
+  for (const m of kql.matchAll(/(@?)"((?:[^"\\\n]|\\.)*)"/g)) if (m[1] === '' && /\\[^\\"'nrt]/.test(m[2]!)) return true;
+  return false;
+}
+
+/**
+ * Validate .kql files; `platform` forces the schema, else it comes from each file's path. Queries of one shape (string
+ * literals aside: see shape.ts) analyse alike, so a shape found free of errors and warnings is not analysed again: the
+ * parts and families of a big build validate in a fraction of the time.
+ */
 export function validateFiles(paths: readonly string[], platform?: Platform): ValidationReport {
+  const clean = new Set<string>();
   const k = loadKnowledge();
   const analyzers = new Map<Platform, KqlAnalyzer>();
   const files = findKqlFiles(paths);
@@ -87,10 +99,18 @@ export function validateFiles(paths: readonly string[], platform?: Platform): Va
     if (!analyzer) analyzers.set(p, (analyzer = createAnalyzer(platformSchema(k, p))));
     for (const block of splitQueries(readFileSync(file, 'utf8'))) {
       queries++;
-      for (const d of analyzer.analyze(block.text)) {
-        const line = `${file}:${block.line + d.line - 1}:${d.column}: ${d.code} ${d.message}`;
-        if (d.severity === 'error') errors.push(line);
-        else if (d.severity === 'warning') warnings.push(line);
+      // The shape empties string literals: a query whose ordinary literals hold escapes (which can be wrong) is always analysed.
+      const shape = hasEscapes(block.text) ? undefined : `${p}\n${queryShape(block.text)}`;
+      if (shape === undefined || !clean.has(shape)) {
+        let reported = false;
+        for (const d of analyzer.analyze(block.text)) {
+          const line = `${file}:${block.line + d.line - 1}:${d.column}: ${d.code} ${d.message}`;
+          if (d.severity === 'error') errors.push(line);
+          else if (d.severity === 'warning') warnings.push(line);
+          else continue;
+          reported = true;
+        }
+        if (!reported && shape !== undefined) clean.add(shape);
       }
       if (block.text.length > 10_000) warnings.push(`${file}:${block.line}:1: limit/query-length query is ${block.text.length} characters; a Sentinel analytics rule allows 10,000`);
     }
