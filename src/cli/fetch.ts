@@ -2,6 +2,7 @@
  * `huntpack fetch threatfox`: download ThreatFox data into a file `huntpack build` reads. Thin: parses options, calls
  * src/fetch/threatfox.ts, prints where the file went. Errors reach main() as BuildError with the exit code to use.
  */
+import { wholeNumberIn } from './args.js';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { BuildError } from '../build.js';
 import { defaultDeps, FetchError, fetchThreatFoxExport, fetchThreatFoxIocs, saveFetchResult, type FetchDeps, type FetchResult } from '../fetch/threatfox.js';
@@ -13,11 +14,7 @@ export interface FetchExitCodes {
   readonly output: number;
 }
 
-function parseDays(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 7) throw new InvalidArgumentError('expected whole days from 1 to 7 (the ThreatFox API limit)');
-  return n;
-}
+const parseDays = wholeNumberIn(1, 7, 'whole days from 1 to 7 (the ThreatFox API limit)');
 
 function parseSeconds(value: string): number {
   const n = Number(value);
@@ -25,11 +22,7 @@ function parseSeconds(value: string): number {
   return n;
 }
 
-function parseAttempts(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 10) throw new InvalidArgumentError('expected a whole number from 1 to 10');
-  return n;
-}
+const parseAttempts = wholeNumberIn(1, 10);
 
 interface FetchOptions {
   days: number;

@@ -1,6 +1,7 @@
 /**
  * The huntpack command line. Thin: parses arguments, calls the library, prints one-line errors, sets exit codes.
  */
+import { wholeNumberIn } from './args.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { relative, resolve } from 'node:path';
 import { build, BuildError, VERSION, type BuildSummary } from '../build.js';
@@ -58,17 +59,8 @@ function parseTtlOption(value: string): Record<TtlClass, number> {
   }
 }
 
-function parseMaxParts(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 1000) throw new InvalidArgumentError('expected a whole number from 0 to 1000');
-  return n;
-}
-
-function parseJobs(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64');
-  return n;
-}
+const parseMaxParts = wholeNumberIn(0, 1000);
+const parseJobs = wholeNumberIn(1, 64);
 
 function parseListUrl(value: string): string {
   let url: URL;
@@ -81,11 +73,7 @@ function parseListUrl(value: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
-function parseDays(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 3650) throw new InvalidArgumentError('expected whole days between 1 and 3650');
-  return n;
-}
+const parseDays = wholeNumberIn(1, 3650, 'whole days between 1 and 3650');
 
 function parseNow(value: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?))?Z?$/.exec(value.trim());
