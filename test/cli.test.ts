@@ -121,6 +121,16 @@ describe('huntpack build', () => {
     expect(run(['build', '--platform', 'splunk'], work).code).toBe(2);
     expect(run(['build', '--lookback', '0'], work).code).toBe(2);
     expect(run(['frobnicate'], work).code).toBe(2);
+    // Impossible calendar dates are refused, not rolled over (2026-02-30 is not 2026-03-02).
+    const feb30 = run(['build', '--as-of', '2026-02-30', '--out', 'feb30'], work);
+    expect(feb30.code).toBe(2);
+    expect(feb30.stderr).toMatch(/--as-of <date>' argument '2026-02-30' is invalid/);
+    expect(run(['build', '--now', '2026-04-31T10:00:00Z', '--out', 'apr31'], work).code).toBe(2);
+    // validate reads query files, not a pack's README.
+    writeFileSync(join(work, 'notes.md'), '# not KQL\n');
+    const md = run(['validate', 'notes.md'], work);
+    expect(md.code).toBe(2);
+    expect(md.stderr).toMatch(/notes\.md: not a KQL file/);
   });
 
   it('validate passes a fresh build and reports a hand-broken query with line and column, exit 1', () => {

@@ -61,8 +61,15 @@ describe('HTML escaping helpers', () => {
       const e = esc(s);
       expect(e).not.toMatch(/[<>"'\r]/);
       expect(e.replace(/&(amp|lt|gt|quot|#39|#13);/g, '')).not.toContain('&');
-      expect(unescape(e)).toBe(s);
+      // Controls and direction overrides show as U+FFFD; everything else comes back exactly.
+      // eslint-disable-next-line no-control-regex
+      expect(unescape(e)).toBe(s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd'));
     }
+  });
+
+  it('shows direction overrides and control characters visibly, so a name cannot display reversed', () => {
+    expect(esc('Ctl\u001b[2J\u0008\u007f\u202eevil')).toBe('Ctl\ufffd[2J\ufffd\ufffd\ufffdevil');
+    expect(esc('a\tb\nc')).toBe('a\tb\nc');
   });
 
   it('links only to http(s) URLs', () => {

@@ -124,15 +124,23 @@ describe('records dated in the future', () => {
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'huntpack-future-'));
     const rec = (id: string, ioc: string, first: string) => ({ id, ioc, ioc_type: 'domain', threat_type: 'botnet_cc', malware: 'win.future', malware_printable: 'Future', malware_alias: null, confidence_level: 80, first_seen: first, last_seen: null, reference: null, reporter: 't', tags: null });
-    writeFileSync(join(dir, 'f.json'), JSON.stringify({ query_status: 'ok', data: [rec('1', 'real-c2.example-bad.net', '2026-05-01 00:00:00 UTC'), rec('2', 'bogus.example-bad.net', '2099-01-01 00:00:00 UTC')] }));
+    writeFileSync(
+      join(dir, 'f.json'),
+      JSON.stringify({ query_status: 'ok', data: [rec('1', 'real-c2.example-bad.net', '2026-05-01 00:00:00 UTC'), rec('2', 'bogus.example-bad.net', '2099-01-01 00:00:00 UTC'), { ...rec('3', 'late.example-bad.net', '2026-04-01 00:00:00 UTC'), last_seen: '2030-01-01 00:00:00 UTC' }] }),
+    );
     const r = await buildPacks({ inputs: [join(dir, 'f.json')], outDir: '/unused', platforms: ['sentinel'], lookbackDays: 30, strict: false, validate: false });
-    expect(r.run.rejected.map((x) => x.reason)).toStrictEqual(['first seen 2099-01-01T00:00:00Z is in the future']);
+    // A future last seen is rejected too: it would make 2030 the expiry date and expire every other IOC.
+    expect(r.run.rejected.map((x) => x.reason)).toStrictEqual(['first seen 2099-01-01T00:00:00Z is in the future', 'last seen 2030-01-01T00:00:00Z is in the future']);
     expect(r.run.policy.asOf).toBe('2026-05-01T00:00:00Z');
     expect(r.packs[0]!.iocs.map((i) => i.value)).toStrictEqual(['real-c2.example-bad.net']);
     // With --as-of the horizon is that date, not the day of the build: the same options give the same packs any day.
     const later = await buildPacks({ inputs: [join(dir, 'f.json')], outDir: '/unused', platforms: ['sentinel'], lookbackDays: 30, strict: false, validate: false, asOf: '2100-01-01T00:00:00Z' });
     expect(later.run.rejected).toStrictEqual([]);
     const earlier = await buildPacks({ inputs: [join(dir, 'f.json')], outDir: '/unused', platforms: ['sentinel'], lookbackDays: 30, strict: false, validate: false, asOf: '2026-04-01T00:00:00Z' });
-    expect(earlier.run.rejected.map((x) => x.reason)).toStrictEqual(['first seen 2026-05-01T00:00:00Z is more than a day after --as-of 2026-04-01T00:00:00Z', 'first seen 2099-01-01T00:00:00Z is more than a day after --as-of 2026-04-01T00:00:00Z']);
+    expect(earlier.run.rejected.map((x) => x.reason)).toStrictEqual([
+      'first seen 2026-05-01T00:00:00Z is more than a day after --as-of 2026-04-01T00:00:00Z',
+      'first seen 2099-01-01T00:00:00Z is more than a day after --as-of 2026-04-01T00:00:00Z',
+      'last seen 2030-01-01T00:00:00Z is more than a day after --as-of 2026-04-01T00:00:00Z',
+    ]);
   });
 });

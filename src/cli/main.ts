@@ -78,7 +78,8 @@ const parseDays = wholeNumberIn(1, 3650, 'whole days between 1 and 3650');
 function parseNow(value: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?))?Z?$/.exec(value.trim());
   const d = m ? new Date(`${m[1]}T${m[2] ?? '00:00:00'}Z`) : undefined;
-  if (!d || Number.isNaN(d.getTime())) throw new InvalidArgumentError('expected a date such as 2026-05-01 or 2026-05-01T12:00:00Z');
+  // Date() rolls 2026-02-30 over to 2026-03-02: the calendar date must come back as written.
+  if (!d || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== m![1]) throw new InvalidArgumentError('expected a date such as 2026-05-01 or 2026-05-01T12:00:00Z');
   return d.toISOString().replace(/\.000Z$/, 'Z');
 }
 
@@ -249,7 +250,7 @@ Big feeds build their families in parallel worker threads (--jobs).`,
     .addOption(new Option('--list-url <url>', 'https base URL where you host the output folder, for the externaldata queries (<url>/<family>/watchlists/<file>.csv); default: a placeholder to replace').argParser(parseListUrl))
     .addOption(
       new Option('--jobs <n>', 'families built in parallel by up to n worker threads (never more than the CPU cores); 1 = all in one thread; the files are the same either way')
-        .default(undefined, 'the CPU cores, at most 4, for feeds of 2 MiB or more; else 1')
+        .default(undefined, 'the CPU cores, at most 4, for 150,000 records or more; else 1')
         .argParser(parseJobs),
     )
     .option('--strict', 'fail (exit 1, nothing written) if any record is rejected', false)

@@ -55,8 +55,11 @@ export function findKqlFiles(paths: readonly string[]): string[] {
   for (const p of paths) {
     if (!existsSync(p)) throw new Error(`${p}: no such file or folder`);
     const st = statSync(p);
-    if (st.isFile() && !p.endsWith('.kql')) out.push(p);
-    else walk(p);
+    if (st.isFile() && !p.endsWith('.kql')) {
+      // A query file under another name is checked when named; a pack's README, YAML or JSON is not KQL.
+      if (!/\.(csl|kusto|txt)$/i.test(p)) throw new Error(`${p}: not a KQL file (.kql, .csl, .kusto or .txt); the queries of YAML rules and ARM templates are the .kql files beside them`);
+      out.push(p);
+    } else walk(p);
   }
   return out;
 }

@@ -13,9 +13,14 @@ const ENTITIES: Readonly<Record<string, string>> = {
   '\r': '&#13;',
 };
 
-/** Text for an HTML text node or a quoted attribute value: `& < > " '` (and CR) as character references. */
+/**
+ * Text for an HTML text node or a quoted attribute value: `& < > " '` (and CR) as character references; direction
+ * overrides and isolates (which would show a family name or a summary reversed) and control characters other than tab
+ * and line breaks as U+FFFD, visibly.
+ */
 export function esc(s: string): string {
-  return s.replace(/[&<>"'\r]/g, (c) => ENTITIES[c]!);
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[&<>"'\r]/g, (c) => ENTITIES[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
 }
 
 /** One-line escaped text: line breaks and other control characters become one space. */

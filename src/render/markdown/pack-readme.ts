@@ -169,7 +169,7 @@ export function renderPackReadme(k: Knowledge, doc: PackDocument): string {
     const big = armInlineWatchlists(doc).outside;
     if (big.length) {
       out.push(
-        `- **Large watchlists**: ${big.map((w) => `${mdLink(w.file, w.file)} (${w.items} values, ${(w.bytes / 1e6).toFixed(1)} MB)`).join(', ')} ${big.length === 1 ? 'is' : 'are'} too big to deploy inside \`azuredeploy.json\` (Azure takes at most 1 MB per resource and 4 MB per template; Sentinel at most 3.8 MB per inline watchlist), so the template leaves ${big.length === 1 ? 'it' : 'them'} out: upload ${big.length === 1 ? 'it' : 'each'} through an Azure Storage account (SAS URL) under ${big.length === 1 ? 'its' : 'its own'} alias (the file name without \`.csv\`) before relying on the rules that read ${big.length === 1 ? 'it' : 'them'}.`,
+        `- **Large watchlists**: ${big.map((w) => `${mdLink(w.file, w.file)} (${w.items} values, ${(w.bytes / 1e6).toFixed(1)} MB)`).join(', ')} ${big.length === 1 ? 'is' : 'are'} not in \`azuredeploy.json\`, which must stay within Azure's limits (1 MB per resource, 4 MB per template, counting the JSON escaping of each CSV) and Sentinel's 3.8 MB per inline watchlist: upload ${big.length === 1 ? 'it' : 'each'} through an Azure Storage account (SAS URL) under ${big.length === 1 ? 'its' : 'its own'} alias (the file name without \`.csv\`) before relying on the rules that read ${big.length === 1 ? 'it' : 'them'}.`,
       );
     }
   }

@@ -171,9 +171,9 @@ export const WATCHLIST_INLINE_MAX_BYTES = 3_800_000;
 export const ARM_RESOURCE_MAX_BYTES = 1_000_000;
 export const ARM_WATCHLISTS_MAX_BYTES = 3_000_000;
 
-/** Bytes a watchlist takes in the template, over-estimated: its CSV, one escape per line break and quote, the resource's fields. */
-function armWatchlistBytes(w: { readonly bytes: number; readonly items: number }): number {
-  return Math.ceil(w.bytes * 1.05) + w.items + 2_048;
+/** Bytes a watchlist takes in the template, over-estimated: its CSV, JSON escapes (two per CRLF line, quotes), the resource's fields. */
+export function armWatchlistBytes(w: { readonly bytes: number; readonly items: number }): number {
+  return Math.ceil(w.bytes * 1.05) + 2 * (w.items + 1) + 4_096;
 }
 
 /**
