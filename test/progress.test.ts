@@ -52,4 +52,14 @@ describe('help text', () => {
       for (const line of c.description().split('\n')) expect(line.length, `${c.name()}: ${line}`).toBeLessThanOrEqual(80);
     }
   });
+
+  it('the whole --help of every command fits 80 columns, but for option values that have no space to break at', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const bin = new URL('../bin/huntpack.js', import.meta.url).pathname;
+    for (const args of [['--help'], ...['build', 'fetch', 'hunt', 'validate', 'diff'].map((c) => [c, '--help'])]) {
+      const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, COLUMNS: '80' } });
+      expect(r.status).toBe(0);
+      for (const line of r.stdout.split('\n')) if (/\s\S{40,}$/.test(line) === false) expect(line.length, `${args.join(' ')}: ${line}`).toBeLessThanOrEqual(80);
+    }
+  });
 });

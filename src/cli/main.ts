@@ -164,20 +164,29 @@ export function createProgram(): Command {
       'after',
       `
 Examples:
-  $ huntpack build                          # the bundled sample feed → ./huntpacks
-  $ huntpack fetch threatfox --days 3       # save the last 3 days from the ThreatFox API (needs THREATFOX_AUTH_KEY)
-  $ huntpack build feed.json --out packs    # a ThreatFox API response, export JSON, NDJSON, CSV or full-dump zip
-  $ huntpack build report.txt --family emotet --first-seen 2026-05-01   # defanged IOCs from a report's text
+  $ huntpack build
+      the bundled sample feed → ./huntpacks
+  $ huntpack fetch threatfox --days 3
+      save the last 3 days from the ThreatFox API (needs THREATFOX_AUTH_KEY)
+  $ huntpack build feed.json --out packs
+      a ThreatFox API response, export JSON, NDJSON, CSV or full-dump zip
+  $ huntpack build report.txt --family emotet --first-seen 2026-05-01
+      defanged IOCs from a report's text
   $ huntpack build recent.csv --platform defender --lookback 14
-  $ huntpack build feed.json --tables all --asim   # every table of the matrix, plus the ASIM parsers
-  $ huntpack hunt huntpacks exported-logs/          # run the packs offline over exported logs (exit 3 on hits)
-  $ huntpack validate huntpacks                     # re-check every query after editing
-  $ huntpack diff old-packs huntpacks               # what changed since the last build (exit 1 if anything)
+  $ huntpack build feed.json --tables all --asim
+      every table of the matrix, plus the ASIM parsers
+  $ huntpack hunt huntpacks exported-logs/
+      run the packs offline over exported logs (exit 3 on hits)
+  $ huntpack validate huntpacks
+      re-check every query after editing
+  $ huntpack diff old-packs huntpacks
+      what changed since the last build (exit 1 if anything)
 
 Exit codes:
   0  success
-  1  input problem: a file that is no feed, an API error status, truncated JSON, or --strict with rejected records;
-     for validate: a query with an error
+  1  input problem: a file that is no feed, an API error status, truncated
+     JSON, or --strict with rejected records; for validate: a query with an
+     error
   2  usage error (unknown option, bad value)
   3  hunt: hits found (hits.json and hits.md list them)
   4  a generated query failed Kusto validation (nothing written)
