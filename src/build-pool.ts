@@ -83,15 +83,16 @@ export class FamilyPool {
     let inFlightIocs = 0;
     let done = 0;
     return new Promise<void>((resolve, reject) => {
-      let failed = false;
+      // Set once the run has ended, by its first failure or its last family: later events change nothing.
+      let settled = false;
       const fail = (error: Error): void => {
-        if (failed) return;
-        failed = true;
+        if (settled) return;
+        settled = true;
         for (const w of workers) void w.terminate();
         reject(error);
       };
       const dispatch = (worker: Worker): void => {
-        if (failed || pending.length === 0) return;
+        if (settled || pending.length === 0) return;
         // The first waiting family that fits the budget or is small; when nothing is in flight, the first one.
         const fits = (i: number): boolean => families[i]!.count <= SMALL_FAMILY || inFlightIocs + families[i]!.count <= this.budget;
         const at = inFlight.size === 0 ? 0 : pending.findIndex(fits);
@@ -122,7 +123,7 @@ export class FamilyPool {
           onResult(reply.index, reply.result, reply.queries);
           done++;
           if (done === families.length) {
-            failed = true; // nothing more to hand out; stop listening for failures
+            settled = true;
             void Promise.all(workers.map((w) => w.terminate())).then(() => resolve(), reject);
             return;
           }
@@ -130,7 +131,7 @@ export class FamilyPool {
         });
         worker.on('error', (error) => fail(error));
         worker.on('exit', (code) => {
-          if (!failed && done < families.length) fail(new Error(`a family worker stopped unexpectedly (exit code ${code})`));
+          if (!settled) fail(new Error(`a family worker stopped unexpectedly (exit code ${code})`));
         });
       }
       if (families.length === 0) {

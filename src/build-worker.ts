@@ -1,7 +1,6 @@
 /**
- * A family worker of a parallel build (see src/build-pool.ts): receives one family's spilled records at a time, groups
- * them, builds the pack
- * with the same {@link processFamily} as the main thread, writes its files into the build's temporary folder and
+ * A family worker of a parallel build (see src/build-pool.ts): receives one family's spill file at a time, builds its
+ * pack with the same {@link processFamily} as the main thread, writes its files into the build's temporary folder and
  * replies with the family's result and the queries of shapes it has not sent before (for the build's validator).
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,7 +9,7 @@ import { loadWarninglists } from './knowledge/warninglists.js';
 import { readAllowlist } from './knowledge/allowlist.js';
 import { FolderWriter } from './pack/output.js';
 import type { PackQuery } from './pack/pack.js';
-import { BIG_FAMILY, processFamily, spilledSource, type FamilyContext } from './family.js';
+import { processFamily, spilledSource, type FamilyContext } from './family.js';
 import { queryShape } from './validate/shape.js';
 import type { FamilyJob, FamilyJobReply, FamilyWorkerData } from './build-pool.js';
 
@@ -22,7 +21,7 @@ if (parentPort) {
     lists: data.settings.warninglists ? loadWarninglists() : undefined,
     allowlists: data.settings.allowlists.map(readAllowlist),
     settings: data.settings,
-    collectAfterStages: BIG_FAMILY,
+    collectBetweenStages: true,
   };
   const writer = new FolderWriter(data.tmpDir);
   const sent = new Set<string>();

@@ -8,13 +8,13 @@ import { readFeedTo } from './ingest/index.js';
 import { FamilyGrouper } from './normalize/group.js';
 import { formatLocation, type Rejected, type Warning } from './model/issue.js';
 import { loadKnowledge, type Knowledge } from './knowledge/load.js';
-import { loadWarninglists, type Warninglists } from './knowledge/warninglists.js';
+import { loadWarninglists } from './knowledge/warninglists.js';
 import { FamilySpill } from './normalize/spill.js';
 import { platformSchema } from './knowledge/catalog.js';
 import type { Platform } from './hunt/ir.js';
 import type { PackDocument } from './pack/pack.js';
 import { DEFAULT_TTL_DAYS, type TtlClass } from './pack/policy.js';
-import { readAllowlist, type Allowlist } from './knowledge/allowlist.js';
+import { readAllowlist } from './knowledge/allowlist.js';
 import { uniqueSlugs } from './pack/slug.js';
 import { openAtomicOutput, type FileMap } from './pack/output.js';
 import { artifactText, RENDERERS, type Artifact } from './render/registry.js';
@@ -24,7 +24,7 @@ import type { ValidateRequest, ValidateResponse } from './validate/worker.js';
 import { StageTimer } from './util/timing.js';
 import { collectGarbage } from './util/gc.js';
 import { queryShape } from './validate/shape.js';
-import { BIG_FAMILY, processFamily, spilledSource, type FamilyContext, type FamilyResult, type FamilySettings, type PackOverview } from './family.js';
+import { processFamily, spilledSource, type FamilyContext, type FamilyResult, type FamilySettings, type PackOverview } from './family.js';
 import { defaultJobs, FamilyPool, FAMILY_WORKER_FILE } from './build-pool.js';
 
 /**
@@ -277,11 +277,17 @@ async function runBuild(options: BuildOptions, sink: PackSink, plan?: FamilyPlan
   const k = loadKnowledge();
   // Started first: Kusto's start-up runs in its worker while the feed is read.
   const validator = options.validate ? createValidator(k) : undefined;
+  const inputs = options.inputs.length ? options.inputs.map((f) => ({ path: f, display: f })) : [{ path: SAMPLE_FEED, display: SAMPLE_DISPLAY }];
+  const planned = plan?.(inputBytes(inputs.map((i) => i.path)));
+  // A big build keeps no IOCs in this thread: records go to one file per family, grouped later family by family.
+  const spill = planned?.spill ? new FamilySpill() : undefined;
   try {
-    return await buildWith(k, options, sink, validator, plan);
+    return await buildWith(k, options, inputs, sink, validator, spill, spill ? planned?.pool : undefined);
   } catch (error) {
     validator?.abort();
     throw error;
+  } finally {
+    spill?.dispose();
   }
 }
 
@@ -323,38 +329,19 @@ function inputBytes(paths: readonly string[]): number {
   return total;
 }
 
-async function buildWith(k: Knowledge, options: BuildOptions, sink: PackSink, validator: Validator | undefined, plan: FamilyPlan | undefined): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
-  const useLists = options.warninglists !== false;
-  const lists = useLists ? loadWarninglists() : undefined;
-  const allowlists = (options.allowlists ?? []).map(readAllowlist);
-  const inputs = options.inputs.length ? options.inputs.map((f) => ({ path: f, display: f })) : [{ path: SAMPLE_FEED, display: SAMPLE_DISPLAY }];
-
-  const timer = new StageTimer();
-  const readStart = performance.now();
-  const planned = plan?.(inputBytes(inputs.map((i) => i.path)));
-  // A big build keeps no IOCs in this thread: records go to one file per family, grouped later family by family.
-  const spill = planned?.spill ? new FamilySpill() : undefined;
-  const pool = spill ? planned?.pool : undefined;
-  try {
-    return await readAndBuild(k, options, sink, validator, inputs, lists, allowlists, timer, readStart, pool, spill);
-  } finally {
-    spill?.dispose();
-  }
-}
-
-async function readAndBuild(
+async function buildWith(
   k: Knowledge,
   options: BuildOptions,
+  inputs: readonly { path: string; display: string }[],
   sink: PackSink,
   validator: Validator | undefined,
-  inputs: readonly { path: string; display: string }[],
-  lists: Warninglists | undefined,
-  allowlists: readonly Allowlist[],
-  timer: StageTimer,
-  readStart: number,
-  poolFor: ((records: number) => FamilyPool | undefined) | undefined,
   spill: FamilySpill | undefined,
+  poolFor: ((records: number) => FamilyPool | undefined) | undefined,
 ): Promise<{ run: RunDocument; overviews: PackOverview[]; runFiles: Artifact[] }> {
+  const lists = options.warninglists !== false ? loadWarninglists() : undefined;
+  const allowlists = (options.allowlists ?? []).map(readAllowlist);
+  const timer = new StageTimer();
+  const readStart = performance.now();
   const grouper = new FamilyGrouper();
   const runInputs: RunDocument['inputs'][number][] = [];
   const rejected: RunRejected[] = [];
@@ -407,33 +394,31 @@ async function readAndBuild(
   const settings = familySettings(options, asOf, ttlDays);
   const errors: string[] = [];
   let results: FamilyResult[];
-  const pool = poolFor?.(runInputs.reduce((n, i) => n + i.accepted, 0));
-  if (pool && spill) {
+  if (spill) {
+    const pool = poolFor?.(runInputs.reduce((n, i) => n + i.accepted, 0));
     const families = spill.families();
-    // Reading left the heap grown with parsed text; give it back before the workers need memory.
+    // Reading left the heap grown with parsed text; give it back before the families need memory.
     collectGarbage();
     const slugs = uniqueSlugs(families.map((f) => f.id));
     results = new Array<FamilyResult>(families.length);
-    const started = performance.now();
-    await pool.run(
-      settings,
-      families.map((f) => ({ id: f.id, name: f.name, slug: slugs.get(f.id)!, count: f.records, file: f.file })),
-      (index, result, queries) => {
-        results[index] = result;
-        validator?.check({ family: result.overview.family, queries });
-      },
-      (done, last) => options.onProgress?.(done, families.length, last, 'families'),
-    );
-    timer.add(`families in ${pool.workers(families.length)} workers`, performance.now() - started);
-  } else if (spill) {
-    const families = spill.families();
-    collectGarbage();
-    const slugs = uniqueSlugs(families.map((f) => f.id));
-    results = new Array<FamilyResult>(families.length);
-    const ctx: FamilyContext = { k, lists, allowlists, settings, timer, collectAfterStages: BIG_FAMILY };
-    for (const [index, f] of families.entries()) {
-      options.onProgress?.(index, families.length, f.name, 'families');
-      results[index] = await processFamily(ctx, slugs.get(f.id)!, spilledSource(f.file, timer), { check: (doc) => validator?.check(doc), write: sink });
+    if (pool) {
+      const started = performance.now();
+      await pool.run(
+        settings,
+        families.map((f) => ({ id: f.id, name: f.name, slug: slugs.get(f.id)!, count: f.records, file: f.file })),
+        (index, result, queries) => {
+          results[index] = result;
+          validator?.check({ family: result.overview.family, queries });
+        },
+        (done, last) => options.onProgress?.(done, families.length, last, 'families'),
+      );
+      timer.add(`families in ${pool.workers(families.length)} workers`, performance.now() - started);
+    } else {
+      const ctx: FamilyContext = { k, lists, allowlists, settings, timer, collectBetweenStages: true };
+      for (const [index, f] of families.entries()) {
+        options.onProgress?.(index, families.length, f.name, 'families');
+        results[index] = await processFamily(ctx, slugs.get(f.id)!, spilledSource(f.file, timer), { check: (doc) => validator?.check(doc), write: sink });
+      }
     }
   } else {
     const families = grouper.families();

@@ -57,8 +57,8 @@ export interface FamilyContext {
   readonly allowlists: readonly Allowlist[];
   readonly settings: FamilySettings;
   readonly timer?: StageTimer;
-  /** Collect garbage after each renderer of a family with at least this many IOCs (family workers; see util/gc.ts). */
-  readonly collectAfterStages?: number;
+  /** Collect garbage between the stages of a family of {@link BIG_FAMILY} IOCs or more (big builds; see util/gc.ts). */
+  readonly collectBetweenStages?: boolean;
 }
 
 /** A not-hunted IOC as run.json lists it. */
@@ -161,7 +161,7 @@ export async function processFamily(ctx: FamilyContext, slug: string, source: ()
     const { family, iocs } = source();
     return decideAndAssemble(ctx, timer, family, slug, iocs);
   })();
-  const big = ctx.collectAfterStages !== undefined && doc.stats.total + result.droppedCount >= ctx.collectAfterStages;
+  const big = ctx.collectBetweenStages === true && doc.stats.total + result.droppedCount >= BIG_FAMILY;
   if (big) collectGarbage();
   timer.time('validate (submit)', () => out.check(doc));
   for (const r of RENDERERS) {

@@ -10,7 +10,7 @@ import { buildPacks } from '../src/build.js';
 import { loadKnowledge } from '../src/knowledge/load.js';
 import { planHunts } from '../src/hunt/plan.js';
 import { compileHunt } from '../src/hunt/evaluate.js';
-import { renderKql } from '../src/render/kql/render.js';
+import { renderKqlBody } from '../src/render/kql/render.js';
 import { ARM_WATCHLISTS_MAX_BYTES, armInlineWatchlists, armWatchlistBytes, renderSentinelContent } from '../src/render/sentinel/content.js';
 import { renderPackReadme } from '../src/render/markdown/pack-readme.js';
 import { csvField, fitHunt, RULE_QUERY_MAX, watchlistAlias, watchlistCsv } from '../src/pack/limits.js';
@@ -126,7 +126,7 @@ describe('large IOC sets', () => {
     const values = domains(5, 3000);
     const iocs: Ioc[] = values.map((value) => ({ type: 'domain', value, threatType: null, firstSeen: '2026-05-01T00:00:00Z', lastSeen: null, confidence: null, tags: [], sourceIds: [], references: [], reporters: [], isCompromised: false, flags: [] }));
     const hunt = planHunts(k, iocs, { platforms: ['defender'], lookbackDays: 30 }).find((h) => h.id === 'domain-devicenetworkevents')!;
-    const { variants, watchlists } = fitHunt(hunt, (h) => renderKql(h, { lines: [] }), { watchlists: false, slug: 'x', maxParts: 2 });
+    const { variants, watchlists } = fitHunt(hunt, { header: () => '', body: (h) => renderKqlBody(h) }, { watchlists: false, slug: 'x', maxParts: 2 });
     expect(variants.map((v) => v.kind)).toStrictEqual(['externaldata']);
     expect(watchlists.map((w) => w.items)).toStrictEqual([3000]);
     const whole = compileHunt(hunt);
@@ -149,7 +149,7 @@ describe('large IOC sets', () => {
     const values = domains(2, 3000);
     const iocs: Ioc[] = values.map((value) => ({ type: 'domain', value, threatType: null, firstSeen: '2026-05-01T00:00:00Z', lastSeen: null, confidence: null, tags: [], sourceIds: [], references: [], reporters: [], isCompromised: false, flags: [] }));
     const hunt = planHunts(k, iocs, { platforms: ['sentinel'], lookbackDays: 30 }).find((h) => h.id === 'domain-dnsevents')!;
-    const { variants } = fitHunt(hunt, (h) => renderKql(h, { lines: [] }), { watchlists: true, slug: 'x' });
+    const { variants } = fitHunt(hunt, { header: () => '', body: (h) => renderKqlBody(h) }, { watchlists: true, slug: 'x' });
     const parts = variants.filter((v) => v.kind === 'chunk').map((v) => compileHunt(v.hunt));
     expect(parts.length).toBeGreaterThan(1);
     const whole = compileHunt(hunt);

@@ -174,7 +174,7 @@ export function* parseCsv(lines: Iterable<Line>, file: string): Generator<FeedIt
         if (Array.isArray(row) && row.length === width) batch.push(joined);
         else release(open);
         open = [];
-      } else if (open.length > MAX_RECORD_LINES) {
+      } else if (open.length >= MAX_RECORD_LINES) {
         release(open);
         open = [];
       }

@@ -34,18 +34,6 @@ interface IocAccumulator {
   flags: IocFlag[];
 }
 
-interface FamilyAccumulator {
-  id: string;
-  name: string;
-  /** Lower-cased alias → first spelling; de-duplicated as we go, since every record repeats its family's aliases. */
-  aliases: Map<string, string>;
-  iocs: Map<string, IocAccumulator>;
-}
-
-function iocKey(ioc: Ioc): string {
-  return `${ioc.type}\u0000${ioc.value}\u0000${ioc.port ?? ''}`;
-}
-
 function startIoc(ioc: Ioc): IocAccumulator {
   return {
     first: ioc,
@@ -103,17 +91,19 @@ function finishIoc(acc: IocAccumulator): Ioc {
   return acc.first.port === undefined ? base : { ...base, port: acc.first.port };
 }
 
-/** Order IOCs by type (in {@link IOC_TYPES} order), then value (code points), then port (absent first). */
-export function compareIocs(a: Ioc, b: Ioc): number {
-  return (
-    (TYPE_RANK.get(a.type) ?? IOC_TYPES.length) - (TYPE_RANK.get(b.type) ?? IOC_TYPES.length) ||
-    compareCodePoints(a.value, b.value) ||
-    (a.port ?? -1) - (b.port ?? -1)
-  );
+/** A type's place in {@link IOC_TYPES} (unknown types last). */
+function typeRank(type: string): number {
+  return TYPE_RANK.get(type) ?? IOC_TYPES.length;
 }
 
+/** Order IOCs of one type: value (code points), then port (absent first). */
 function compareValuePort(a: Ioc, b: Ioc): number {
   return compareCodePoints(a.value, b.value) || (a.port ?? -1) - (b.port ?? -1);
+}
+
+/** Order IOCs by type (in {@link IOC_TYPES} order), then value (code points), then port (absent first). */
+export function compareIocs(a: Ioc, b: Ioc): number {
+  return typeRank(a.type) - typeRank(b.type) || compareValuePort(a, b);
 }
 
 /** Whether a list is already what `uniqueSorted` would make of it (true for most: none or one element). */
@@ -297,7 +287,7 @@ export class FamilyGrouper {
             // Type by type in IOC_TYPES order, each sorted by value then port: the order of compareIocs, without its
             // per-comparison type lookups.
             const iocs: Ioc[] = [];
-            for (const type of [...acc.iocs.keys()].sort((a, b) => (TYPE_RANK.get(a) ?? IOC_TYPES.length) - (TYPE_RANK.get(b) ?? IOC_TYPES.length))) {
+            for (const type of [...acc.iocs.keys()].sort((a, b) => typeRank(a) - typeRank(b))) {
               const ofType: Ioc[] = [];
               for (const x of acc.iocs.get(type)!.values()) ofType.push(x instanceof StoredIoc ? x.finish() : finishIoc(x));
               ofType.sort(compareValuePort);

@@ -86,10 +86,6 @@ export interface HuntRenderer {
   body(hunt: Hunt): string;
 }
 
-function asRenderer(render: HuntRenderer | ((h: Hunt) => string)): HuntRenderer {
-  return typeof render === 'function' ? { header: () => '', body: render } : render;
-}
-
 /** Split into contiguous parts, each rendering within the limit (`whole`: the length of the whole hunt's query). */
 function split(hunt: Hunt, render: HuntRenderer, predicateNames: ReadonlySet<string>, whole: number): HuntVariant[] {
   const all = itemsOf(hunt, predicateNames);
@@ -189,11 +185,10 @@ export interface FitOptions {
  * where the platform has watchlists, one watchlist variant. A hunt needing more parts comes only as its watchlist
  * variant, or on a platform without watchlists as its `externaldata` variant reading the same CSV over HTTPS.
  */
-export function fitHunt(hunt: Hunt, renderer: HuntRenderer | ((h: Hunt) => string), options: FitOptions): { variants: HuntVariant[]; watchlists: WatchlistFile[] } {
+export function fitHunt(hunt: Hunt, r: HuntRenderer, options: FitOptions): { variants: HuntVariant[]; watchlists: WatchlistFile[] } {
   const predicateNames = new Set<string>();
   hunt.where.forEach((p) => predicateSets(p, predicateNames));
   const maxParts = options.maxParts ?? DEFAULT_MAX_PARTS;
-  const r = asRenderer(renderer);
   const render = (h: Hunt): string => r.header(h) + r.body(h);
   // Far past the part budget: do not render the whole list only to measure it.
   const estimate = inlineChars(hunt, predicateNames);

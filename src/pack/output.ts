@@ -99,6 +99,16 @@ export interface AtomicOutput {
   abort(): void;
 }
 
+/** Why an output folder could not be created, by error code. */
+const CREATE_ERRORS: Readonly<Record<string, string>> = {
+  EEXIST: 'a part of the path is a file, not a folder',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOENT: 'a folder cannot be created there',
+};
+
 /** Start writing `outDir` atomically (refuses a folder no huntpack build wrote). */
 export function openAtomicOutput(outDir: string): AtomicOutput {
   const target = resolve(outDir);
@@ -112,8 +122,7 @@ export function openAtomicOutput(outDir: string): AtomicOutput {
     mkdirSync(tmp);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    const why = e.code === 'EEXIST' || e.code === 'ENOTDIR' ? 'a part of the path is a file, not a folder' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EROFS' ? 'read-only file system' : e.code === 'ENOENT' ? 'a folder cannot be created there' : (e.code ?? e.message);
-    throw new OutputError(`cannot create the output folder ${outDir}: ${why}`);
+    throw new OutputError(`cannot create the output folder ${outDir}: ${(e.code && CREATE_ERRORS[e.code]) ?? e.code ?? e.message}`);
   }
   const written = new Set<string>();
   const writer = new FolderWriter(tmp);
